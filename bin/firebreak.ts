@@ -1,0 +1,42 @@
+import { incidentsCommand } from './commands/incidents';
+import { processIo, type CliIo } from './commands/io';
+import { sloCommand } from './commands/slo';
+import { upCommand } from './commands/up';
+
+const USAGE = `usage: firebreak <command>
+
+  up [--port N] [--data-dir DIR]   run the embedded target (npm start)
+  incidents [show ID]              list incidents of a running Firebreak, or print one with its timeline
+  slo check [--file PATH]          validate runbooks/slos.yaml
+`;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'up':
+      return upCommand(args, io);
+    case 'incidents':
+      return incidentsCommand(args, io);
+    case 'slo':
+      return sloCommand(args, io);
+    case undefined:
+    case 'help':
+    case '--help':
+      io.stdout(USAGE);
+      return 0;
+    default:
+      io.stderr(`firebreak: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('firebreak.js')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`firebreak: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,204 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { IncidentVersionConflictError } from '../core/errors';
+import { IncidentSchema, TimelineEntrySchema, isActive, type Incident, type TimelineEntry } from '../core/incident';
+import type { CreateIncidentResult, IncidentStore } from '../core/ports';
+import { incidentKeyString, type IncidentKey } from '../core/signal';
+import { isConditionalCheckFailure, storeError } from './dynamodb-errors';
+
+const incidentPk = (id: string): string => `INCIDENT#${id}`;
+const keyLockPk = (key: IncidentKey): string => `KEY#${incidentKeyString(key)}`;
+const ACTIVE_INDEX_PK = 'ACTIVE_INCIDENT';
+
+/**
+ * `IncidentStore` on one DynamoDB table (single-table design):
+ *
+ * | item | PK | SK | indexes |
+ * |---|---|---|---|
+ * | incident | `INCIDENT#<id>` | `META` | GSI1 `ACTIVE_INCIDENT` while active; GSI2 `WEEK#<yyyy-Www>` |
+ * | key lock | `KEY#<slo>#<service>#<model>` | `ACTIVE` | – |
+ * | timeline entry | `INCIDENT#<id>` | `TL#<entry id>` | – |
+ *
+ * The key lock (a conditional put) guarantees one active incident per key;
+ * the incident's `version` guards every change (optimistic locking).
+ * Written without transactions, in an order that a crash at any point
+ * leaves recoverable: lock → timeline → incident.
+ *
+ * @example
+ * const store = new DynamoDbIncidentStore(createDocumentClient(), process.env.TABLE_NAME!);
+ */
+export class DynamoDbIncidentStore implements IncidentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(id: string): Promise<Incident | undefined> {
+    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: incidentPk(id), SK: 'META' }, ConsistentRead: true })));
+    return out.Item === undefined ? undefined : IncidentSchema.parse(out.Item.doc);
+  }
+
+  async findActiveByKey(key: IncidentKey): Promise<Incident | undefined> {
+    const lock = await this.readLock(key);
+    if (lock === undefined) return undefined;
+    const incident = await this.get(lock);
+    return incident !== undefined && isActive(incident) ? incident : undefined;
+  }
+
+  async create(incident: Incident, entries: readonly TimelineEntry[]): Promise<CreateIncidentResult> {
+    const lockedBy = await this.acquireLock(incident);
+    if (lockedBy !== incident.id) {
+      const existing = await this.get(lockedBy);
+      if (existing !== undefined && isActive(existing)) return { created: false, existing };
+      if (existing !== undefined) await this.releaseLock(existing);
+      // The lock belongs to an incident that is being created right now, or was stale and is freed: retry.
+      throw new IncidentVersionConflictError(incident.id);
+    }
+    await this.appendTimeline(entries);
+    try {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.incidentItem(incident), ConditionExpression: 'attribute_not_exists(PK)' }));
+    } catch (error) {
+      // Already there: a retry of this very create after a crash. Anything else is a failure.
+      if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
+    }
+    return { created: true, incident: (await this.get(incident.id)) ?? incident };
+  }
+
+  async update(next: Incident, entries: readonly TimelineEntry[]): Promise<void> {
+    await this.appendTimeline(entries);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.incidentItem(next),
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': next.version - 1 },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) throw new IncidentVersionConflictError(next.id, { cause: error });
+      throw storeError('PutItem', error);
+    }
+    if (!isActive(next)) await this.releaseLock(next);
+  }
+
+  async appendTimeline(entries: readonly TimelineEntry[]): Promise<void> {
+    await Promise.all(
+      entries.map(async (entry) => {
+        try {
+          await this.db.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { PK: incidentPk(entry.incidentId), SK: `TL#${entry.id}`, entry },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            }),
+          );
+        } catch (error) {
+          // An entry with this id exists: the write is a retry, and the timeline stays append-only.
+          if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
+        }
+      }),
+    );
+  }
+
+  async timeline(incidentId: string): Promise<TimelineEntry[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :tl)',
+      ExpressionAttributeValues: { ':pk': incidentPk(incidentId), ':tl': 'TL#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => TimelineEntrySchema.parse(item.entry)).sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+  }
+
+  async listActive(): Promise<Incident[]> {
+    const items = await this.queryAll({
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': ACTIVE_INDEX_PK },
+      ScanIndexForward: false,
+    });
+    return items.map((item) => IncidentSchema.parse(item.doc));
+  }
+
+  async listByWeek(week: string): Promise<Incident[]> {
+    const items = await this.queryAll({
+      IndexName: 'GSI2',
+      KeyConditionExpression: 'GSI2PK = :pk',
+      ExpressionAttributeValues: { ':pk': `WEEK#${week}` },
+      ScanIndexForward: false,
+    });
+    return items.map((item) => IncidentSchema.parse(item.doc));
+  }
+
+  private incidentItem(incident: Incident): Record<string, unknown> {
+    const sortKey = `${incident.openedAt}#${incident.id}`;
+    return {
+      PK: incidentPk(incident.id),
+      SK: 'META',
+      version: incident.version,
+      doc: incident,
+      GSI2PK: `WEEK#${incident.week}`,
+      GSI2SK: sortKey,
+      ...(isActive(incident) ? { GSI1PK: ACTIVE_INDEX_PK, GSI1SK: sortKey } : {}),
+    };
+  }
+
+  /** Takes the key lock for the incident; returns the id of the incident that holds it. */
+  private async acquireLock(incident: Incident): Promise<string> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { PK: keyLockPk(incident.key), SK: 'ACTIVE', incidentId: incident.id },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return incident.id;
+    } catch (error) {
+      if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
+    }
+    const holder = await this.readLock(incident.key);
+    // Freed between our put and this read: let the caller retry.
+    if (holder === undefined) throw new IncidentVersionConflictError(incident.id);
+    return holder;
+  }
+
+  private async readLock(key: IncidentKey): Promise<string | undefined> {
+    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: keyLockPk(key), SK: 'ACTIVE' }, ConsistentRead: true })));
+    return out.Item?.incidentId as string | undefined;
+  }
+
+  private async releaseLock(incident: Incident): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { PK: keyLockPk(incident.key), SK: 'ACTIVE' },
+          ConditionExpression: 'incidentId = :id',
+          ExpressionAttributeValues: { ':id': incident.id },
+        }),
+      );
+    } catch (error) {
+      // Held by a newer incident of the same key (or already gone): nothing of ours to free.
+      if (!isConditionalCheckFailure(error)) throw storeError('DeleteItem', error);
+    }
+  }
+
+  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('Query', () => this.db.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey })));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined);
+    return items;
+  }
+
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw storeError(operation, error);
+    }
+  }
+}

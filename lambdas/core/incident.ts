@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { AlertSourceSchema, AlertStatusSchema } from './alerts/observation';
+import { InvalidTransitionError } from './errors';
+import { SeveritySchema } from './policy/severity';
+import { IncidentKeySchema } from './signal';
+
+/**
+ * Lifecycle of an incident: open → acknowledged → mitigated → resolved → closed.
+ * `flapped` is terminal: the breach cleared within its flap hold before anyone was paged.
+ */
+export const IncidentStatusSchema = z.enum(['open', 'acknowledged', 'mitigated', 'resolved', 'closed', 'flapped']);
+export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
+
+/** Statuses in which an incident holds its key: a new breach for the key joins it. */
+export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigated'];
+
+const TRANSITIONS: Record<IncidentStatus, readonly IncidentStatus[]> = {
+  open: ['acknowledged', 'mitigated', 'resolved', 'flapped'],
+  acknowledged: ['mitigated', 'resolved'],
+  mitigated: ['acknowledged', 'resolved'],
+  resolved: ['closed'],
+  closed: [],
+  flapped: [],
+};
+
+/** The state of one alert (by source identity) inside an incident. */
+export const IncidentAlertSchema = z.object({
+  source: AlertSourceSchema,
+  name: z.string(),
+  status: AlertStatusSchema,
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+  lastSignalId: z.string(),
+});
+export type IncidentAlert = z.infer<typeof IncidentAlertSchema>;
+
+/** An incident record: the source of truth for its lifecycle. */
+export const IncidentSchema = z.object({
+  id: z.string().regex(/^inc-[0-9]{8}-[0-9a-f]{8}$/),
+  key: IncidentKeySchema,
+  status: IncidentStatusSchema,
+  severity: SeveritySchema,
+  /** false when the alert matched no SLO and the default policy applies. */
+  mapped: z.boolean(),
+  title: z.string(),
+  /** Signal that opened the incident. */
+  openedBySignal: z.string(),
+  breachStartedAt: z.string(),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  /** A breach that clears before this instant, before anyone is paged, is a flap. */
+  flapHoldUntil: z.string(),
+  /** When the breach outlasted its flap hold and became actionable (paging follows). */
+  confirmedAt: z.string().optional(),
+  acknowledgedAt: z.string().optional(),
+  mitigatedAt: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+  /** ISO week of `openedAt`, e.g. `2026-W47`. */
+  week: z.string().regex(/^\d{4}-W\d{2}$/),
+  alerts: z.record(z.string(), IncidentAlertSchema),
+  signalCount: z.number().int().min(1),
+  /** Optimistic-locking version: every change increments it by one. */
+  version: z.number().int().min(1),
+});
+export type Incident = z.infer<typeof IncidentSchema>;
+
+/** One append-only entry of an incident's timeline. */
+export const TimelineEntrySchema = z.object({
+  incidentId: z.string(),
+  /** Deterministic per event, so that a retried write cannot add it twice. */
+  id: z.string().min(1),
+  at: z.string(),
+  kind: z.string().min(1),
+  /** Who or what did it: `alertmanager`, `cloudwatch`, `firebreak`, a Slack user… */
+  actor: z.string().min(1),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
+
+/** True when `from → to` is a lifecycle step an incident may take. */
+export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/**
+ * Returns a copy of the incident moved to `to`, stamped with the time of the
+ * step, or throws `InvalidTransitionError`.
+ *
+ * @example
+ * const acked = transition(incident, 'acknowledged', new Date());
+ */
+export function transition(incident: Incident, to: IncidentStatus, now: Date): Incident {
+  if (!canTransition(incident.status, to)) {
+    throw new InvalidTransitionError(incident.id, incident.status, to);
+  }
+  const at = now.toISOString();
+  const stamp: Partial<Incident> = {
+    acknowledged: { acknowledgedAt: incident.acknowledgedAt ?? at },
+    mitigated: { mitigatedAt: at },
+    resolved: { resolvedAt: at },
+    closed: { closedAt: at },
+    flapped: { resolvedAt: at, closedAt: at },
+    open: {},
+  }[to];
+  return { ...incident, ...stamp, status: to, updatedAt: at };
+}
+
+/** True while the incident holds its key (open, acknowledged or mitigated). */
+export function isActive(incident: Incident): boolean {
+  return ACTIVE_STATUSES.includes(incident.status);
+}
+
+/**
+ * ISO-8601 week of a date, e.g. `2026-W47`.
+ *
+ * @example
+ * isoWeek(new Date('2026-11-21T10:00:00Z')) // => '2026-W47'
+ */
+export function isoWeek(date: Date): string {
+  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  const day = d.getUTCDay() || 7;
+  d.setUTCDate(d.getUTCDate() + 4 - day);
+  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}

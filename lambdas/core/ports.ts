@@ -1,0 +1,78 @@
+import type { Incident, TimelineEntry } from './incident';
+import type { IncidentKey, Signal } from './signal';
+
+/** What `IncidentStore.create` found. */
+export type CreateIncidentResult =
+  | { readonly created: true; readonly incident: Incident }
+  | { readonly created: false; readonly existing: Incident };
+
+/**
+ * Durable incident records with an append-only timeline.
+ *
+ * Implementations guarantee: at most one active incident per key
+ * (conditional create), and optimistic locking on `version` for every change.
+ */
+export interface IncidentStore {
+  /** The incident, or undefined when there is none with that id. */
+  get(id: string): Promise<Incident | undefined>;
+  /** The active (open, acknowledged or mitigated) incident of a key, if any. */
+  findActiveByKey(key: IncidentKey): Promise<Incident | undefined>;
+  /**
+   * Creates the incident unless its key already has an active incident, in
+   * which case that one is returned. `entries` are appended on creation.
+   */
+  create(incident: Incident, entries: readonly TimelineEntry[]): Promise<CreateIncidentResult>;
+  /**
+   * Replaces the incident if its stored version is `next.version - 1`,
+   * otherwise throws `IncidentVersionConflictError`. Frees the key when the
+   * incident leaves the active statuses. `entries` are appended.
+   */
+  update(next: Incident, entries: readonly TimelineEntry[]): Promise<void>;
+  /** Appends entries; an entry whose id already exists is left as it is. */
+  appendTimeline(entries: readonly TimelineEntry[]): Promise<void>;
+  /** The timeline in time order. */
+  timeline(incidentId: string): Promise<TimelineEntry[]>;
+  /** Active incidents, newest first. */
+  listActive(): Promise<Incident[]>;
+  /** Incidents opened in an ISO week (`2026-W47`), newest first. */
+  listByWeek(week: string): Promise<Incident[]>;
+}
+
+/** How a signal was applied, recorded in the inbox once processed. */
+export type SignalOutcome = 'opened' | 'joined' | 'alert-resolved' | 'resolved' | 'flapped' | 'no-active-incident';
+
+/** A signal as held by the inbox. */
+export interface InboxRecord {
+  readonly signal: Signal;
+  readonly receivedAt: string;
+  readonly state: 'pending' | 'processed';
+  readonly outcome?: SignalOutcome;
+  readonly incidentId?: string;
+}
+
+/**
+ * Durable record of every accepted signal: written before an intake route
+ * answers 2xx, so that an accepted alert is never lost.
+ */
+export interface SignalInbox {
+  /** Stores the signal as pending; `duplicate` when it was already accepted. */
+  accept(signal: Signal, receivedAt: Date): Promise<'accepted' | 'duplicate'>;
+  get(signalId: string): Promise<InboxRecord | undefined>;
+  markProcessed(signalId: string, outcome: SignalOutcome, incidentId: string | undefined): Promise<void>;
+  /** Signals accepted but not yet processed, oldest first. */
+  listPending(): Promise<InboxRecord[]>;
+}
+
+/** Starts workflows. Execution names derive from the event, so a duplicate start is a no-op. */
+export interface WorkflowStarter {
+  /** Starts `respond` for a signal; `alreadyStarted` when an execution of that name exists. */
+  startRespond(signal: Signal): Promise<{ readonly executionId: string; readonly alreadyStarted: boolean }>;
+}
+
+/** The time source, injectable for tests. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The real clock. */
+export const systemClock: Clock = { now: () => new Date() };

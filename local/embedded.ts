@@ -1,0 +1,170 @@
+import './polyfills';
+import * as path from 'node:path';
+import { synthesizeFirebreak, type CloudFormationTemplate } from '../lib/synth';
+import { localPlaceholderResolver, type TokenResolver } from '../lib/resolve-definition';
+import { handler as alertmanagerIntake } from '../lambdas/handlers/alertmanager-intake';
+import { handler as cloudwatchIntake } from '../lambdas/handlers/cloudwatch-intake';
+import { runtime } from '../lambdas/handlers/runtime';
+import type { IncidentStore, SignalInbox } from '../lambdas/core/ports';
+import { ensureTable, LOCAL_AWS, startLocalDynamoDb } from './local-dynamodb';
+import { PipelineMetrics } from './metrics';
+import { startHttpServer } from './server';
+import { LocalWorkflowEngine } from './workflows/local-workflow-engine';
+import { startStepFunctionsApi } from './workflows/stepfunctions-api-server';
+import { workflowsFromTemplate } from './workflows/template-workflows';
+
+/** Where the project lives: handlers are loaded relative to it. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Options of the embedded target. */
+export interface EmbeddedOptions {
+  /** @default 8787 (0 picks a free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** DynamoDB files live here. @default `FIREBREAK_DATA_DIR` or `./.firebreak` */
+  readonly dataDir?: string;
+  /** @default `FIREBREAK_POLICY_FILE` or `runbooks/slos.yaml` of the project */
+  readonly policyFile?: string;
+  /** Bearer token for the alert routes. @default `FIREBREAK_WEBHOOK_TOKEN` */
+  readonly webhookToken?: string;
+  /** Shorten Wait states (state name → ms): tests and drills only. */
+  readonly waitTimeOverrides?: Record<string, number>;
+  /** Shorten retry intervals (state name → ms): tests and drills only. */
+  readonly retryIntervalOverrides?: Record<string, number>;
+  /** A template synthesized already (tests reuse one); synthesized at start otherwise. */
+  readonly template?: CloudFormationTemplate;
+}
+
+/** A running embedded target. */
+export interface EmbeddedTarget {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly store: IncidentStore;
+  readonly inbox: SignalInbox;
+  readonly engine: LocalWorkflowEngine;
+  /** What is real and what is simulated, for the start-up banner. */
+  readonly services: readonly { readonly name: string; readonly mode: string }[];
+  /** Number of signals and unconfirmed incidents whose workflows were re-driven at start. */
+  readonly redriven: number;
+  close(): Promise<void>;
+}
+
+function findFunctionEnv(template: CloudFormationTemplate, handlerModule: string): Record<string, unknown> {
+  for (const resource of Object.values(template.Resources)) {
+    const ref = resource.Metadata?.['firebreak:handler'];
+    if (resource.Type === 'AWS::Lambda::Function' && typeof ref === 'string' && ref.startsWith(handlerModule)) {
+      const env = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      const resolver = localPlaceholderResolver(template);
+      return Object.fromEntries(Object.entries(env).map(([name, value]) => [name, resolveValue(value, resolver)]));
+    }
+  }
+  throw new Error(`the synthesized template has no function for ${handlerModule}`);
+}
+
+/** A property value with its `Ref`/`Fn::GetAtt`/`Fn::Join` tokens replaced by local placeholders. */
+function resolveValue(value: unknown, resolver: TokenResolver): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const record = (value ?? {}) as Record<string, unknown>;
+  if ('Ref' in record || 'Fn::GetAtt' in record) return resolver(record as Parameters<TokenResolver>[0]);
+  const join = record['Fn::Join'];
+  if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+    return (join[1] as unknown[]).map((part) => resolveValue(part, resolver)).join(join[0]);
+  }
+  throw new Error(`cannot resolve ${JSON.stringify(value)} for the embedded target`);
+}
+
+/**
+ * Starts Firebreak on one machine: dynalite (on disk) for DynamoDB, the
+ * synthesized state machines on aws-local-stepfunctions behind a local Step
+ * Functions API, and the HTTP routes. Workflows of signals that were
+ * accepted but not finished before a crash are re-driven.
+ *
+ * @example
+ * const target = await startEmbedded({ port: 0, dataDir: '/tmp/fb' });
+ * // POST `${target.url}/alerts/alertmanager` …
+ * await target.close();
+ */
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<EmbeddedTarget> {
+  const dataDir = path.resolve(options.dataDir ?? process.env.FIREBREAK_DATA_DIR ?? '.firebreak');
+  const template = options.template ?? synthesizeFirebreak().template;
+  const tableEntry = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+  if (tableEntry === undefined) throw new Error('the synthesized template has no DynamoDB table');
+
+  const ddb = await startLocalDynamoDb({ dir: path.join(dataDir, 'dynamodb') });
+  const intakeEnv = findFunctionEnv(template, 'lambdas/handlers/alertmanager-intake.ts');
+  const tableName = String(intakeEnv.TABLE_NAME);
+  await ensureTable(ddb.endpoint, tableName, tableEntry[1].Properties ?? {});
+
+  const metrics = new PipelineMetrics(async () => (await runtime().store.listActive()).length);
+  const engine = new LocalWorkflowEngine(workflowsFromTemplate(template), {
+    projectRoot: PROJECT_ROOT,
+    waitTimeOverrides: options.waitTimeOverrides,
+    retryIntervalOverrides: options.retryIntervalOverrides,
+    onSettled: (workflow, execution) => metrics.executions.inc({ workflow, status: execution.status }),
+  });
+  const sfnApi = await startStepFunctionsApi(engine);
+
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_SFN: sfnApi.endpoint,
+    TABLE_NAME: tableName,
+    RESPOND_STATE_MACHINE_ARN: String(intakeEnv.RESPOND_STATE_MACHINE_ARN),
+    FIREBREAK_POLICY_FILE: path.resolve(options.policyFile ?? process.env.FIREBREAK_POLICY_FILE ?? path.join(PROJECT_ROOT, 'runbooks', 'slos.yaml')),
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+  delete process.env.FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN;
+  const token = options.webhookToken ?? process.env.FIREBREAK_WEBHOOK_TOKEN;
+  if (token === undefined || token === '') delete process.env.FIREBREAK_WEBHOOK_TOKEN;
+  else process.env.FIREBREAK_WEBHOOK_TOKEN = token;
+
+  const rt = runtime();
+  rt.policy(); // fail at start, with the file and path, if the policy is invalid
+  const server = await startHttpServer(
+    { alertmanager: alertmanagerIntake, cloudwatch: cloudwatchIntake as never, store: rt.store, metrics },
+    { host: options.host ?? '127.0.0.1', port: options.port ?? Number(process.env.FIREBREAK_PORT ?? 8787) },
+  );
+  const redriven = await redrive(rt);
+  return {
+    url: server.url,
+    dataDir,
+    store: rt.store,
+    inbox: rt.inbox,
+    engine,
+    redriven,
+    services: [
+      { name: 'DynamoDB', mode: `simulated: dynalite on ${ddb.endpoint}, data in ${path.join(dataDir, 'dynamodb')}` },
+      { name: 'Step Functions', mode: `simulated: aws-local-stepfunctions on ${sfnApi.endpoint}, running the synthesized definitions` },
+      { name: 'Alert routes', mode: token ? 'bearer token required (FIREBREAK_WEBHOOK_TOKEN)' : 'open (set FIREBREAK_WEBHOOK_TOKEN to require a bearer token)' },
+    ],
+    close: async () => {
+      await server.close();
+      await sfnApi.close();
+      await ddb.close();
+    },
+  };
+}
+
+/**
+ * Restarts `respond` for work a crash interrupted: signals accepted but not
+ * processed, and incidents whose breach was never confirmed (their flap-hold
+ * wait was in memory). Both steps are idempotent.
+ */
+async function redrive(rt: ReturnType<typeof runtime>): Promise<number> {
+  let count = 0;
+  for (const record of await rt.inbox.listPending()) {
+    await rt.starter.startRespond(record.signal);
+    count += 1;
+  }
+  for (const incident of await rt.store.listActive()) {
+    if (incident.confirmedAt !== undefined) continue;
+    const opener = await rt.inbox.get(incident.openedBySignal);
+    if (opener === undefined) continue;
+    await rt.starter.startRespond(opener.signal);
+    count += 1;
+  }
+  return count;
+}

@@ -1,0 +1,74 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+// dynalite ships no types: it is a function returning a node http.Server.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
+
+/** A DynamoDB API served by dynalite on loopback, persisted under `dir` (or in memory). */
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts dynalite on 127.0.0.1 (ephemeral port). With `dir`, data lives in a
+ * LevelDB there and survives restarts (and kill -9).
+ *
+ * @example
+ * const ddb = await startLocalDynamoDb({ dir: '.firebreak/dynamodb' });
+ */
+export async function startLocalDynamoDb(options: { dir?: string; port?: number } = {}): Promise<LocalDynamoDb> {
+  if (options.dir !== undefined) fs.mkdirSync(options.dir, { recursive: true });
+  const server = dynalite({ ...(options.dir === undefined ? {} : { path: options.dir }), createTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** Local credentials and region: dynalite and the local Step Functions API accept any. */
+export const LOCAL_AWS = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+
+/**
+ * Creates the table described by a synthesized `AWS::DynamoDB::Table`
+ * resource (keys, attributes, indexes), unless it exists. The CDK definition
+ * stays the only description of the table.
+ */
+export async function ensureTable(endpoint: string, tableName: string, properties: Record<string, unknown>): Promise<void> {
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
+  try {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      return;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+    }
+    const gsis = (properties.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes']) ?? [];
+    const input: CreateTableCommandInput = {
+      TableName: tableName,
+      KeySchema: properties.KeySchema as CreateTableCommandInput['KeySchema'],
+      AttributeDefinitions: properties.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+      BillingMode: 'PAY_PER_REQUEST',
+      ...(gsis.length > 0 ? { GlobalSecondaryIndexes: gsis.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })) } : {}),
+    };
+    try {
+      await client.send(new CreateTableCommand(input));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  } finally {
+    client.destroy();
+  }
+}
