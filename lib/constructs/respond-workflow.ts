@@ -134,8 +134,10 @@ export class RespondWorkflow extends Construct {
       }),
       resultPath: sfn.JsonPath.DISCARD,
     }).next(respondFailed);
-    const catchInto = (task: tasks.LambdaInvoke): tasks.LambdaInvoke =>
+    const catchInto = (task: tasks.LambdaInvoke): tasks.LambdaInvoke => {
       task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+      return task;
+    };
 
     // Main path.
     const recordSignal = catchInto(

@@ -22,6 +22,7 @@ const ROOT = process.env['FIREBREAK_SHARED_FIXTURES']
   : path.resolve(__dirname, '../../../shared/fixtures');
 
 interface Expected {
+  /** Wire form of every observation; omitted when there are none. */
   readonly format?: AlertFormat;
   /** Status of each observation, in payload order. */
   readonly statuses: readonly AlertStatus[];
@@ -35,13 +36,18 @@ interface Expected {
 const CONFIG_CHANGE = { count: 1, reason: /"CloudWatch Alarm Configuration Change" event/ };
 
 const ALERTMANAGER: Record<string, Expected> = {
-  'am0.25-captured-firing-group2.json': { statuses: ['firing', 'firing'] },
-  'am0.25-captured-firing-truncated.json': { statuses: ['firing', 'firing'], truncatedAlerts: 1 },
+  'am0.25-captured-firing-group2.json': { format: 'alertmanager-v4', statuses: ['firing', 'firing'] },
+  'am0.25-captured-firing-truncated.json': { format: 'alertmanager-v4', statuses: ['firing', 'firing'], truncatedAlerts: 1 },
   'am0.25-captured-mixed-firing-resolved.json': {
+    format: 'alertmanager-v4',
     statuses: ['firing', 'resolved'],
     first: { identity: 'f3f97f5b8432b955', startsAt: '2026-11-21T23:21:35.000Z', summary: 'PII detector flagged model output' },
   },
-  'am0.25-captured-resolved-truncated.json': { statuses: ['resolved', 'resolved'], truncatedAlerts: 1 },
+  'am0.25-captured-resolved-truncated.json': {
+    format: 'alertmanager-v4',
+    statuses: ['resolved', 'resolved'],
+    truncatedAlerts: 1,
+  },
 };
 
 const CLOUDWATCH: Record<string, Expected> = {

@@ -198,9 +198,7 @@ function readDelivery(value: unknown, out: Collected): void {
   } else if ('detail-type' in value) {
     readEventBridge(value, '', 'eventbridge', out);
   } else if ('alarmData' in value) {
-    const event = collectParse(CloudWatchAlarmActionEventSchema, value, '', out.issues);
-    const envelope = { arn: event?.alarmArn, account: event?.accountId, region: event?.region, time: event?.time };
-    if (event) add(fromDetail(event.alarmData, envelope), 'lambda-alarm-action', out);
+    readAlarmAction(value, out);
   } else if ('Records' in value) {
     const event = collectParse(LambdaSnsEventSchema, value, '', out.issues);
     event?.Records.forEach((record, i) => readSnsNotification(record.Sns, `Records[${i}].Sns`, out));
@@ -229,6 +227,13 @@ function readEventBridge(value: unknown, prefix: string, format: AlertFormat, ou
   if (!detail) return;
   const arn = event.resources?.find((resource) => resource.includes(':alarm:'));
   add(fromDetail(detail, { arn, account: event.account, region: event.region, time: event.time }), format, out);
+}
+
+function readAlarmAction(value: unknown, out: Collected): void {
+  const event = collectParse(CloudWatchAlarmActionEventSchema, value, '', out.issues);
+  if (!event) return;
+  const envelope = { arn: event.alarmArn, account: event.accountId, region: event.region, time: event.time };
+  add(fromDetail(event.alarmData, envelope), 'lambda-alarm-action', out);
 }
 
 function readSnsNotification(notification: z.infer<typeof SnsNotificationSchema>, prefix: string, out: Collected): void {

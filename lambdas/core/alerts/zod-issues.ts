@@ -68,7 +68,7 @@ export function collectParse<S extends z.ZodType>(
 // Go (Alertmanager) writes RFC 3339 with up to 9 fractional digits; CloudWatch
 // writes `2020-07-21T01:05:31.551+0000`, an offset without a colon that not
 // every parser accepts. Both are rewritten to a form `Date` parses everywhere.
-const VENDOR_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})$/;
+const VENDOR_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[Tt ]((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})$/;
 
 /**
  * Normalises a vendor timestamp to ISO-8601 UTC (`2020-07-21T01:05:31.551Z`),
@@ -83,6 +83,8 @@ export function normaliseTimestamp(raw: string): string | undefined {
   const match = VENDOR_TIMESTAMP.exec(raw.trim());
   if (!match) return undefined;
   const [, date, time, fraction = '', zone] = match;
+  // `Date` rolls 2026-02-30 over to March 2; a date that is not on the calendar is not a timestamp.
+  if (new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) return undefined;
   const millis = fraction.padEnd(3, '0').slice(0, 3);
   const offset = /^[Zz]$/.test(zone) ? 'Z' : zone.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
   const parsed = new Date(`${date}T${time}.${millis}${offset}`);
