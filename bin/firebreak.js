@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 // The `firebreak` command: runs the TypeScript CLI through tsx, so a clone works without a build step.
 require('tsx/cjs');
-require('./firebreak.ts');
+require('./firebreak.ts').run(process.argv.slice(2));

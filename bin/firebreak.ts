@@ -19,7 +19,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     case 'incidents':
       return incidentsCommand(args, io);
     case 'slo':
-      return sloCommand(args, io);
+      // sloCommand writes whole lines without their newline.
+      return sloCommand(args, { stdout: (line) => io.stdout(`${line}\n`), stderr: (line) => io.stderr(`${line}\n`) });
     case undefined:
     case 'help':
     case '--help':
@@ -31,8 +32,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('firebreak.js')) {
-  main(process.argv.slice(2)).then(
+/** Runs the CLI as a process: exits with the command's code; an unexpected error exits 1 with its message. */
+export function run(argv: string[]): void {
+  main(argv).then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`firebreak: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge-finding';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { EncryptedTopic } from './encrypted-topic';
 import { FirebreakFunction } from './firebreak-function';
@@ -84,7 +85,7 @@ export class AlertIntake extends Construct {
       description: 'Bearer token Alertmanager sends to the Firebreak webhook',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
-    Validations.of(this.webhookToken).acknowledge({
+    acknowledgeFinding(this.webhookToken, {
       id: 'AwsSolutions-SMG4',
       reason:
         'The token is a shared secret also configured in Alertmanager (http_config.authorization); ' +

@@ -1,6 +1,7 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge-finding';
 
 /** Properties of {@link DeadLetterQueue}. */
 export interface DeadLetterQueueProps {
@@ -54,7 +55,7 @@ export class DeadLetterQueue extends Construct {
       retentionPeriod: props.retentionPeriod ?? Duration.days(14),
     });
     if (props.sourceInvisibleToNag === true) {
-      Validations.of(this.queue).acknowledge({
+      acknowledgeFinding(this.queue, {
         id: 'AwsSolutions-SQS3',
         reason:
           `This queue is itself a dead-letter queue (for ${props.deadLetterFor}); SQS3 only recognises ` +

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge-finding';
 import { PROJECT_ROOT } from '../project-root';
 
 /**
@@ -162,6 +163,7 @@ export class FirebreakFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         target: 'node22',
+        minify: true,
         sourceMap: true,
         // Bundle the AWS SDK too: the handlers are tested against the pinned
         // SDK version, not whichever one the Lambda runtime ships.
@@ -194,14 +196,14 @@ export class FirebreakFunction extends Construct {
       ],
     });
     this.function.node.addDependency(xrayPolicy);
-    Validations.of(xrayPolicy).acknowledge({
+    acknowledgeFinding(xrayPolicy, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions; ' +
         'AWS documents Resource "*" for them. This policy holds only those two actions.',
     });
 
-    Validations.of(this.function).acknowledge({
+    acknowledgeFinding(this.function, {
       id: 'AwsSolutions-L1',
       reason:
         'nodejs22.x is pinned on purpose: the handlers are bundled for and tested on Node 22 ' +

@@ -1,9 +1,10 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge-finding';
 
 /**
  * CloudFormation metadata key on every `AWS::StepFunctions::StateMachine`
@@ -142,7 +143,7 @@ export class FirebreakStateMachine extends Construct {
       ],
     });
     cfn.node.addDependency(observability);
-    Validations.of(observability).acknowledge({
+    acknowledgeFinding(observability, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Step Functions log delivery (logs:*LogDelivery*, logs:PutResourcePolicy, logs:Describe*) and ' +
@@ -154,7 +155,7 @@ export class FirebreakStateMachine extends Construct {
     if (defaultPolicy !== undefined) {
       for (const fn of props.invokedFunctions) {
         const logicalId = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).logicalId) as string;
-        Validations.of(defaultPolicy).acknowledge({
+        acknowledgeFinding(defaultPolicy, {
           id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
           reason:
             `LambdaInvoke grants lambda:InvokeFunction on ${fn.node.path} and on its versions and aliases ` +

@@ -1,4 +1,5 @@
 import '../polyfills';
+import { EventEmitter } from 'node:events';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { loadTaskHandler, type TemplateWorkflow } from './template-workflows';
 
@@ -54,6 +55,11 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
  * with the same input returns it, anything else is `ExecutionAlreadyExists`.
  */
 export class LocalWorkflowEngine {
+  /**
+   * Emits `state` with `(workflowName, executionName, event)` for every history
+   * event as it happens (e.g. benchmarks wait for a task's `StateExited`).
+   */
+  readonly history = new EventEmitter();
   private readonly machines = new Map<string, { workflow: TemplateWorkflow; machine: StateMachine; overrides: RunOptions['overrides'] }>();
   private readonly executions = new Map<string, LocalExecution>();
 
@@ -116,7 +122,7 @@ export class LocalWorkflowEngine {
       startDate,
       status: 'RUNNING',
       events,
-      done: this.follow(run, events, () => execution).then(() => this.options.onSettled?.(entry.workflow.name, execution)),
+      done: this.follow(run, events, () => execution, entry.workflow.name).then(() => this.options.onSettled?.(entry.workflow.name, execution)),
     };
     this.executions.set(executionArn, execution);
     this.evict();
@@ -142,12 +148,14 @@ export class LocalWorkflowEngine {
     }
   }
 
-  private async follow(run: ReturnType<StateMachine['run']>, events: LocalExecution['events'], self: () => LocalExecution): Promise<void> {
+  private async follow(run: ReturnType<StateMachine['run']>, events: LocalExecution['events'], self: () => LocalExecution, workflowName: string): Promise<void> {
     const logging = (async () => {
       for await (const event of run.eventLogs) {
         const stateName = 'state' in event ? event.state.name : undefined;
         const detail = 'Error' in event ? { error: event.Error, cause: event.Cause } : undefined;
-        events.push({ timestamp: event.timestamp, type: event.type, ...(stateName === undefined ? {} : { stateName }), ...(detail === undefined ? {} : { detail }) });
+        const entry = { timestamp: event.timestamp, type: event.type, ...(stateName === undefined ? {} : { stateName }), ...(detail === undefined ? {} : { detail }) };
+        events.push(entry);
+        if (this.history.listenerCount('state') > 0) this.history.emit('state', workflowName, self().name, entry);
       }
     })();
     try {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../../lambdas/core/errors';
-import { AlertObservationSchema, parseAlertmanagerWebhook } from '../../lambdas/core/alerts';
+import { AlertObservationSchema, normaliseTimestamp, parseAlertmanagerWebhook } from '../../lambdas/core/alerts';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/alertmanager');
 
@@ -242,4 +242,22 @@ describe('parseAlertmanagerWebhook', () => {
       expect(invalidInput(null).message).toContain('(root)');
     });
   });
+});
+
+describe('normaliseTimestamp', () => {
+  it.each([
+    ['2020-07-21T01:05:31.551+0000', '2020-07-21T01:05:31.551Z'],
+    ['2026-11-21T23:21:35.123456789+02:00', '2026-11-21T21:21:35.123Z'],
+    ['2026-11-21T23:21:35Z', '2026-11-21T23:21:35.000Z'],
+    ['2026-03-14T23:30:00-0130', '2026-03-15T01:00:00.000Z'],
+  ])('turns %s into %s', (raw, iso) => {
+    expect(normaliseTimestamp(raw)).toBe(iso);
+  });
+
+  it.each(['date', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-03-14T24:00:00Z', '14/03/26 09:26:00', ''])(
+    'returns undefined for %j, which is not a timestamp',
+    (raw) => {
+      expect(normaliseTimestamp(raw)).toBeUndefined();
+    },
+  );
 });

@@ -84,7 +84,8 @@ export function normaliseTimestamp(raw: string): string | undefined {
   if (!match) return undefined;
   const [, date, time, fraction = '', zone] = match;
   // `Date` rolls 2026-02-30 over to March 2; a date that is not on the calendar is not a timestamp.
-  if (new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) return undefined;
+  const day = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== date) return undefined;
   const millis = fraction.padEnd(3, '0').slice(0, 3);
   const offset = /^[Zz]$/.test(zone) ? 'Z' : zone.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
   const parsed = new Date(`${date}T${time}.${millis}${offset}`);

@@ -1,0 +1,552 @@
+/**
+ * Alert intake benchmark of the embedded target (`npm run bench`).
+ *
+ * Starts Firebreak in-process (`startEmbedded`: dynalite on disk in a fresh
+ * temp dir, real HTTP on 127.0.0.1, the synthesized `respond` workflow with
+ * its real flap-hold Wait) and measures:
+ *
+ * 1. POST → incident recorded (the `respond` execution named after the
+ *    signal id exits `Record Or Join The Incident`), and POST → 202, over
+ *    sequential deliveries after a warm-up. Target: p99 ≤ 25 ms.
+ * 2. Sustained deliveries per second with 8 and 32 keep-alive clients, then
+ *    the tail until every accepted signal is recorded. Target: ≥ 500/s.
+ * 3. Peak RSS (sampled every 100 ms).
+ *
+ * Every delivery is one firing `AdversarialRefusalRateLow` alert of
+ * `support-bot` with a unique fingerprint and model label, so each one opens
+ * its own incident of the `adversarial-refusal-rate` SLO.
+ *
+ * Prints a table, writes `bench/results/alert-intake.json`. Exit code 0 when
+ * the run was correct (even if a target is missed), 1 when a delivery was
+ * refused, failed or never recorded.
+ *
+ * Knobs (environment): BENCH_WARMUP (50), BENCH_SEQUENTIAL (1000),
+ * BENCH_CLIENTS (8,32), BENCH_DURATION_MS (5000).
+ */
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { EmbeddedTarget, startEmbedded as StartEmbedded } from '../local/embedded';
+import type { LocalExecution } from '../local/workflows/local-workflow-engine';
+import type { RespondStateNames as RespondStateNamesType } from '../lib/constructs/respond-workflow';
+import { alertmanagerWebhook } from '../test/support/payloads';
+import { round, summarize, type Summary } from './stats';
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const CONFIG = {
+  warmup: intFromEnv('BENCH_WARMUP', 50),
+  sequential: Math.max(1, intFromEnv('BENCH_SEQUENTIAL', 1000)),
+  clients: (process.env.BENCH_CLIENTS ?? '8,32').split(',').map((c) => Math.max(1, Number.parseInt(c, 10) || 1)),
+  durationMs: Math.max(1000, intFromEnv('BENCH_DURATION_MS', 5000)),
+  /** One request may take this long before it counts as failed. */
+  requestTimeoutMs: 10_000,
+  /** After posting stops, every accepted signal must be recorded within this. */
+  drainTimeoutMs: 30_000,
+  /** The whole run is aborted (exit 1) after this, whatever happens. */
+  watchdogMs: 115_000,
+} as const;
+
+const TARGETS = { recordedP99Ms: 25, deliveriesPerSecond: 500 } as const;
+
+const ALERTNAME = 'AdversarialRefusalRateLow';
+const EXPECTED_SLO = 'adversarial-refusal-rate';
+const RESULTS_FILE = path.join(__dirname, 'results', 'alert-intake.json');
+
+// ---------------------------------------------------------------------------
+// Workflow history: when each respond execution recorded its signal
+
+type HistoryEvent = LocalExecution['events'][number];
+
+interface Waiter {
+  resolve(at: number): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Follows the engine's history events. Attached once before the first POST,
+ * so a `StateExited` that fires before the HTTP answer arrives is kept (in
+ * `recordedAt`) and a later `waitFor` returns it at once.
+ */
+class RecordTracker {
+  /** Execution (= signal id) → performance.now() when `Record Or Join The Incident` exited. */
+  readonly recordedAt = new Map<string, number>();
+  /** Executions that went on to the flap-hold Wait, i.e. whose signal opened a new incident. */
+  readonly opened = new Set<string>();
+  /** Executions that failed, with why. */
+  readonly failed = new Map<string, string>();
+  private readonly waiters = new Map<string, Waiter>();
+
+  constructor(private readonly names: typeof RespondStateNamesType) {}
+
+  readonly onState = (workflow: string, executionName: string, event: HistoryEvent): void => {
+    if (workflow !== 'respond') return;
+    const at = performance.now();
+    if (event.type === 'StateExited' && event.stateName === this.names.recordSignal) {
+      if (!this.recordedAt.has(executionName)) this.recordedAt.set(executionName, at);
+      this.waiters.get(executionName)?.resolve(at);
+      this.waiters.delete(executionName);
+    } else if (event.type === 'StateEntered' && event.stateName === this.names.waitOutFlapHold) {
+      this.opened.add(executionName);
+    } else if (event.type === 'ExecutionFailed' || (event.type === 'StateEntered' && event.stateName === this.names.recordWorkflowFailure)) {
+      const why = `${event.type}${event.stateName === undefined ? '' : ` (${event.stateName})`}${event.detail === undefined ? '' : `: ${JSON.stringify(event.detail)}`}`;
+      if (!this.failed.has(executionName)) this.failed.set(executionName, why);
+      this.waiters.get(executionName)?.reject(new Error(`respond ${executionName} failed: ${why}`));
+      this.waiters.delete(executionName);
+    }
+  };
+
+  /** Resolves with the time the execution recorded its signal (at once if it already has). */
+  waitFor(executionName: string, timeoutMs: number): Promise<number> {
+    const known = this.recordedAt.get(executionName);
+    if (known !== undefined) return Promise.resolve(known);
+    const failure = this.failed.get(executionName);
+    if (failure !== undefined) return Promise.reject(new Error(`respond ${executionName} failed: ${failure}`));
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(executionName);
+        reject(new Error(`respond ${executionName} did not record its signal within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(executionName, {
+        resolve: (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
+  }
+
+  /** Polls until every id is recorded (and went on to the Wait) or `timeoutMs` passes; returns those still missing. */
+  async drain(ids: readonly string[], timeoutMs: number): Promise<{ unrecorded: string[]; notOpened: string[] }> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const unrecorded = ids.filter((id) => !this.recordedAt.has(id) && !this.failed.has(id));
+      const notOpened = ids.filter((id) => !this.opened.has(id) && !this.failed.has(id));
+      if ((unrecorded.length === 0 && notOpened.length === 0) || performance.now() >= deadline) {
+        return { unrecorded: ids.filter((id) => !this.recordedAt.has(id)), notOpened };
+      }
+      await sleep(5);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Deliveries
+
+let deliveryCounter = 0;
+
+/** A webhook body with one firing alert whose fingerprint and model label no other delivery uses. */
+function nextDelivery(): string {
+  deliveryCounter += 1;
+  const n = deliveryCounter;
+  return JSON.stringify(
+    alertmanagerWebhook([
+      {
+        alertname: ALERTNAME,
+        fingerprint: `b${n.toString(16).padStart(15, '0')}`,
+        labels: { service: 'support-bot', model: `bench-${n}` },
+      },
+    ]),
+  );
+}
+
+interface PostResult {
+  readonly status: number;
+  /** Milliseconds from just before `fetch` until the response headers arrived. */
+  readonly ackMs: number;
+  readonly signalId?: string;
+  /** Why the answer is not the expected single fresh, mapped signal (undefined when it is). */
+  readonly problem?: string;
+}
+
+interface ReceiptBody {
+  accepted?: { signalId?: unknown; duplicate?: unknown; slo?: unknown; mapped?: unknown }[];
+}
+
+/** POSTs one delivery; `t0` is taken just before `fetch`. */
+async function postDelivery(url: string, body: string, t0: number): Promise<PostResult> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(CONFIG.requestTimeoutMs),
+  });
+  const ackMs = performance.now() - t0;
+  const text = await res.text();
+  if (res.status !== 202) return { status: res.status, ackMs, problem: `HTTP ${res.status}: ${text.slice(0, 300)}` };
+  let parsed: ReceiptBody;
+  try {
+    parsed = JSON.parse(text) as ReceiptBody;
+  } catch {
+    return { status: res.status, ackMs, problem: `202 with a body that is not JSON: ${text.slice(0, 300)}` };
+  }
+  const accepted = parsed.accepted ?? [];
+  const first = accepted[0];
+  if (accepted.length !== 1 || first === undefined || typeof first.signalId !== 'string') {
+    return { status: res.status, ackMs, problem: `202 without exactly one accepted signal: ${text.slice(0, 300)}` };
+  }
+  const signalId = first.signalId;
+  if (first.duplicate !== false) return { status: res.status, ackMs, signalId, problem: `signal ${signalId} was taken for a duplicate` };
+  if (first.slo !== EXPECTED_SLO || first.mapped !== true) {
+    return { status: res.status, ackMs, signalId, problem: `signal ${signalId} mapped to ${String(first.slo)} (mapped=${String(first.mapped)}), expected ${EXPECTED_SLO}` };
+  }
+  return { status: res.status, ackMs, signalId };
+}
+
+// ---------------------------------------------------------------------------
+// Memory
+
+/** Samples RSS every 100 ms; `peak` is the highest seen. */
+class RssSampler {
+  peak = process.memoryUsage().rss;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setInterval(() => this.sample(), 100);
+    this.timer.unref();
+  }
+
+  sample(): number {
+    const rss = process.memoryUsage().rss;
+    if (rss > this.peak) this.peak = rss;
+    return rss;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+}
+
+const mb = (bytes: number): number => round(bytes / (1024 * 1024), 1);
+
+// ---------------------------------------------------------------------------
+// Phases
+
+interface SequentialResult {
+  readonly deliveries: number;
+  readonly warmup: number;
+  readonly recorded: Summary;
+  readonly accepted202: Summary;
+  readonly durationMs: number;
+}
+
+async function sequentialPhase(url: string, tracker: RecordTracker, failures: string[]): Promise<SequentialResult> {
+  const runOne = async (): Promise<{ recordedMs: number; ackMs: number } | undefined> => {
+    const body = nextDelivery();
+    const t0 = performance.now();
+    let result: PostResult;
+    try {
+      result = await postDelivery(url, body, t0);
+    } catch (error) {
+      failures.push(`sequential POST failed: ${(error as Error).message}`);
+      return undefined;
+    }
+    if (result.problem !== undefined || result.signalId === undefined) {
+      failures.push(`sequential: ${result.problem ?? 'no signal id'}`);
+      return undefined;
+    }
+    try {
+      const recordedAt = await tracker.waitFor(result.signalId, CONFIG.drainTimeoutMs);
+      return { recordedMs: recordedAt - t0, ackMs: result.ackMs };
+    } catch (error) {
+      failures.push(`sequential: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+
+  for (let i = 0; i < CONFIG.warmup && failures.length === 0; i += 1) await runOne();
+  const recorded: number[] = [];
+  const acks: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < CONFIG.sequential && failures.length < 10; i += 1) {
+    const one = await runOne();
+    if (one !== undefined) {
+      recorded.push(one.recordedMs);
+      acks.push(one.ackMs);
+    }
+  }
+  const durationMs = performance.now() - started;
+  const { notOpened } = await tracker.drain([...tracker.recordedAt.keys()], 5_000);
+  if (notOpened.length > 0) failures.push(`sequential: ${notOpened.length} recorded signals did not open their own incident, e.g. ${notOpened.slice(0, 3).join(', ')}`);
+  if (recorded.length === 0) throw new Error(`no sequential delivery was recorded: ${failures.slice(0, 3).join('; ')}`);
+  return { deliveries: recorded.length, warmup: CONFIG.warmup, recorded: summarize(recorded), accepted202: summarize(acks), durationMs };
+}
+
+interface SustainedResult {
+  readonly clients: number;
+  readonly durationMs: number;
+  /** From the first POST until the last answer (the in-flight requests at the deadline included). */
+  readonly postingMs: number;
+  readonly posted: number;
+  readonly accepted: number;
+  readonly refused: number;
+  readonly errors: number;
+  readonly deliveriesPerSecond: number;
+  /** 202s answered in each full second of the run. */
+  readonly perSecond: number[];
+  readonly accepted202: Summary | null;
+  /** POST → recorded of every accepted delivery, queueing in the workflow engine included. */
+  readonly recorded: Summary | null;
+  readonly recordedCount: number;
+  readonly openedCount: number;
+  /** From the last answer until the last accepted signal was recorded (0 if all were recorded by then). */
+  readonly tailMs: number;
+  readonly lost: number;
+}
+
+async function sustainedPhase(url: string, tracker: RecordTracker, clients: number, failures: string[]): Promise<SustainedResult> {
+  const seconds = Math.ceil(CONFIG.durationMs / 1000);
+  const perSecond = new Array<number>(seconds).fill(0);
+  const postedAt = new Map<string, number>();
+  const acks: number[] = [];
+  const problems: string[] = [];
+  let posted = 0;
+  let refused = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + CONFIG.durationMs;
+
+  const client = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const body = nextDelivery();
+      const t0 = performance.now();
+      posted += 1;
+      let result: PostResult;
+      try {
+        result = await postDelivery(url, body, t0);
+      } catch (error) {
+        errors += 1;
+        problems.push(`POST failed: ${(error as Error).message}`);
+        continue;
+      }
+      if (result.status !== 202) refused += 1;
+      if (result.problem !== undefined) problems.push(result.problem);
+      if (result.status === 202 && result.signalId !== undefined) {
+        postedAt.set(result.signalId, t0);
+        acks.push(result.ackMs);
+        const second = Math.floor((t0 + result.ackMs - started) / 1000);
+        if (second < seconds) perSecond[second] = (perSecond[second] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, () => client()));
+  const answeredAll = performance.now();
+  const postingMs = answeredAll - started;
+
+  const ids = [...postedAt.keys()];
+  const { unrecorded, notOpened } = await tracker.drain(ids, CONFIG.drainTimeoutMs);
+  const recordedTimes = ids.map((id) => ({ id, at: tracker.recordedAt.get(id) })).filter((r): r is { id: string; at: number } => r.at !== undefined);
+  const lastRecorded = recordedTimes.reduce((latest, r) => Math.max(latest, r.at), answeredAll);
+  const recordedLatencies = recordedTimes.map((r) => r.at - (postedAt.get(r.id) ?? r.at));
+
+  const tag = `sustained C=${clients}`;
+  for (const problem of problems.slice(0, 5)) failures.push(`${tag}: ${problem}`);
+  if (problems.length > 5) failures.push(`${tag}: … and ${problems.length - 5} more delivery problems`);
+  const failedExecutions = ids.filter((id) => tracker.failed.has(id));
+  for (const id of failedExecutions.slice(0, 5)) failures.push(`${tag}: respond ${id} failed: ${tracker.failed.get(id) ?? ''}`);
+  if (unrecorded.length > 0) failures.push(`${tag}: ${unrecorded.length} of ${ids.length} accepted signals were never recorded (within ${CONFIG.drainTimeoutMs} ms), e.g. ${unrecorded.slice(0, 3).join(', ')}`);
+  if (notOpened.length > 0) failures.push(`${tag}: ${notOpened.length} recorded signals did not open their own incident, e.g. ${notOpened.slice(0, 3).join(', ')}`);
+
+  return {
+    clients,
+    durationMs: CONFIG.durationMs,
+    postingMs,
+    posted,
+    accepted: ids.length,
+    refused,
+    errors,
+    deliveriesPerSecond: ids.length / (postingMs / 1000),
+    perSecond,
+    accepted202: acks.length > 0 ? summarize(acks) : null,
+    recorded: recordedLatencies.length > 0 ? summarize(recordedLatencies) : null,
+    recordedCount: recordedTimes.length,
+    openedCount: ids.filter((id) => tracker.opened.has(id)).length,
+    tailMs: lastRecorded - answeredAll,
+    lost: unrecorded.length,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+const ms = (value: number): string => `${value.toFixed(1)} ms`;
+const yesNo = (met: boolean): string => (met ? 'yes' : 'NO');
+
+function row(cells: readonly string[]): string {
+  const widths = [36, 34, 12, 4];
+  return cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' ').trimEnd();
+}
+
+function printReport(
+  sequential: SequentialResult,
+  sustained: readonly SustainedResult[],
+  memory: { startRssMb: number; peakRssMb: number; endRssMb: number },
+  failures: readonly string[],
+  wallMs: number,
+): void {
+  const lines: string[] = [];
+  const seq = sequential;
+  lines.push('');
+  lines.push(`Firebreak alert intake — embedded target (dynalite on disk, HTTP on 127.0.0.1), node ${process.version}, ${os.cpus().length} CPUs`);
+  lines.push(row(['metric', 'value', 'target', 'met']));
+  lines.push(row(['-'.repeat(36), '-'.repeat(34), '-'.repeat(12), '---']));
+  lines.push(row([`POST → recorded, ${seq.deliveries} sequential`, `p50 ${ms(seq.recorded.p50)}  p90 ${ms(seq.recorded.p90)}`, '', '']));
+  lines.push(row(['', `p99 ${ms(seq.recorded.p99)}  max ${ms(seq.recorded.max)}`, `p99 ≤ ${TARGETS.recordedP99Ms} ms`, yesNo(seq.recorded.p99 <= TARGETS.recordedP99Ms)]));
+  lines.push(row(['POST → 202, same deliveries', `p50 ${ms(seq.accepted202.p50)}  p90 ${ms(seq.accepted202.p90)}`, '', '']));
+  lines.push(row(['', `p99 ${ms(seq.accepted202.p99)}  max ${ms(seq.accepted202.max)}`, '', '']));
+  for (const s of sustained) {
+    lines.push(row([`sustained C=${s.clients}, ${s.durationMs / 1000} s`, `${s.deliveriesPerSecond.toFixed(0)} deliveries/s (${s.accepted} × 202)`, `≥ ${TARGETS.deliveriesPerSecond}/s`, yesNo(s.deliveriesPerSecond >= TARGETS.deliveriesPerSecond)]));
+    lines.push(row(['  202s per second', s.perSecond.join(' '), '', '']));
+    if (s.accepted202 !== null) lines.push(row(['  POST → 202', `p50 ${ms(s.accepted202.p50)}  p99 ${ms(s.accepted202.p99)}`, '', '']));
+    if (s.recorded !== null) lines.push(row(['  POST → recorded (under load)', `p50 ${ms(s.recorded.p50)}  p99 ${ms(s.recorded.p99)}`, '', '']));
+    lines.push(row(['  tail until all recorded', ms(s.tailMs), '', '']));
+    lines.push(row(['  recorded / accepted', `${s.recordedCount} / ${s.accepted} (non-202: ${s.refused}, errors: ${s.errors})`, 'all', yesNo(s.lost === 0 && s.refused === 0 && s.errors === 0)]));
+  }
+  lines.push(row(['RSS', `peak ${memory.peakRssMb} MB (start ${memory.startRssMb}, end ${memory.endRssMb})`, '', '']));
+  lines.push(row(['wall time', `${(wallMs / 1000).toFixed(1)} s`, '', '']));
+  lines.push('');
+  for (const failure of failures) lines.push(`FAIL ${failure}`);
+  lines.push(failures.length === 0 ? 'correctness: OK (every delivery answered 202 and was recorded as its own incident)' : `FAIL correctness: ${failures.length} problem(s), see above`);
+  lines.push(`results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function roundSummary(summary: Summary | null): Summary | null {
+  if (summary === null) return null;
+  return {
+    count: summary.count,
+    min: round(summary.min),
+    mean: round(summary.mean),
+    p50: round(summary.p50),
+    p90: round(summary.p90),
+    p99: round(summary.p99),
+    max: round(summary.max),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Main
+
+function sleep(msToWait: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, msToWait));
+}
+
+async function main(): Promise<number> {
+  const wallStart = performance.now();
+  // Loaded after POWERTOOLS_LOG_LEVEL is set: the Lambda code's logger reads it when its module loads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startEmbedded } = require('../local/embedded') as { startEmbedded: typeof StartEmbedded };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RespondStateNames } = require('../lib/constructs/respond-workflow') as { RespondStateNames: typeof RespondStateNamesType };
+
+  const memory = new RssSampler();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'firebreak-bench-'));
+  const failures: string[] = [];
+  let target: EmbeddedTarget | undefined;
+  try {
+    process.stdout.write(`starting the embedded target (data in ${dataDir}) …\n`);
+    target = await startEmbedded({ port: 0, dataDir });
+    const startRssMb = mb(memory.sample());
+    const tracker = new RecordTracker(RespondStateNames);
+    target.engine.history.on('state', tracker.onState);
+    const url = `${target.url}/alerts/alertmanager`;
+
+    process.stdout.write(`sequential: ${CONFIG.warmup} warm-up + ${CONFIG.sequential} deliveries …\n`);
+    const sequential = await sequentialPhase(url, tracker, failures);
+
+    const sustained: SustainedResult[] = [];
+    for (const clients of CONFIG.clients) {
+      process.stdout.write(`sustained: ${clients} clients for ${CONFIG.durationMs / 1000} s …\n`);
+      sustained.push(await sustainedPhase(url, tracker, clients, failures));
+    }
+
+    target.engine.history.off('state', tracker.onState);
+    memory.stop();
+    const memoryReport = { startRssMb, peakRssMb: mb(memory.peak), endRssMb: mb(process.memoryUsage().rss) };
+    const wallMs = performance.now() - wallStart;
+
+    const results = {
+      benchmark: 'alert-intake',
+      finishedAt: new Date().toISOString(),
+      environment: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+      target: 'embedded (startEmbedded: dynalite on disk, HTTP on 127.0.0.1, synthesized respond workflow, real flap-hold Wait)',
+      config: { ...CONFIG, clients: [...CONFIG.clients], alertname: ALERTNAME, slo: EXPECTED_SLO },
+      sequential: {
+        warmup: sequential.warmup,
+        deliveries: sequential.deliveries,
+        durationMs: round(sequential.durationMs),
+        postToRecordedMs: roundSummary(sequential.recorded),
+        postTo202Ms: roundSummary(sequential.accepted202),
+      },
+      sustained: sustained.map((s) => ({
+        clients: s.clients,
+        durationMs: s.durationMs,
+        postingMs: round(s.postingMs),
+        posted: s.posted,
+        accepted: s.accepted,
+        refused: s.refused,
+        errors: s.errors,
+        deliveriesPerSecond: round(s.deliveriesPerSecond, 1),
+        acceptedPerSecond: s.perSecond,
+        postTo202Ms: roundSummary(s.accepted202),
+        postToRecordedMs: roundSummary(s.recorded),
+        recorded: s.recordedCount,
+        openedOwnIncident: s.openedCount,
+        tailUntilAllRecordedMs: round(s.tailMs),
+        lost: s.lost,
+      })),
+      memory: memoryReport,
+      targets: {
+        recordedP99: { targetMs: TARGETS.recordedP99Ms, measuredMs: round(sequential.recorded.p99), met: sequential.recorded.p99 <= TARGETS.recordedP99Ms },
+        deliveriesPerSecond: sustained.map((s) => ({
+          clients: s.clients,
+          target: TARGETS.deliveriesPerSecond,
+          measured: round(s.deliveriesPerSecond, 1),
+          met: s.deliveriesPerSecond >= TARGETS.deliveriesPerSecond,
+        })),
+      },
+      correctness: { ok: failures.length === 0, failures },
+      wallMs: round(wallMs, 0),
+    };
+    fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    printReport(sequential, sustained, memoryReport, failures, wallMs);
+    return failures.length === 0 ? 0 : 1;
+  } finally {
+    memory.stop();
+    // The respond executions still sit in their real flap-hold Wait: closing the
+    // target stops HTTP and DynamoDB; the process exit (in the caller) ends the timers.
+    await target?.close().catch((error: unknown) => process.stderr.write(`closing the target failed: ${(error as Error).message}\n`));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const watchdog = setTimeout(() => {
+  process.stdout.write(`FAIL the benchmark did not finish within ${CONFIG.watchdogMs / 1000} s; aborted\n`);
+  process.exit(1);
+}, CONFIG.watchdogMs);
+watchdog.unref();
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stdout.write(`FAIL ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

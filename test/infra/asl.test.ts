@@ -1,0 +1,48 @@
+import { localPlaceholderResolver, resolveDefinition } from '../../lib/resolve-definition';
+import type { CloudFormationTemplate } from '../../lib/synth';
+import { testTemplate } from '../support/template';
+
+/** asl-validator 4 ships no type declarations; this is the shape of its default export. */
+type AslValidator = (
+  definition: unknown,
+  options?: { readonly checkPaths: boolean; readonly checkArn: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator') as AslValidator;
+
+let template: CloudFormationTemplate;
+
+beforeAll(() => {
+  // Synthesized once per jest run by test/support/global-setup.ts.
+  template = testTemplate();
+});
+
+function stateMachines(): [string, string][] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
+    .map(([id, resource]) => [String(resource.Metadata?.['firebreak:workflow'] ?? id), id]);
+}
+
+test('defines at least the respond workflow', () => {
+  expect(stateMachines().map(([workflow]) => workflow)).toContain('respond');
+});
+
+test('tags every state machine with its firebreak:workflow name', () => {
+  for (const [workflow, id] of stateMachines()) {
+    expect(workflow).not.toBe(id);
+  }
+});
+
+test.each(
+  // Computed at collection time from the same template the other tests use.
+  Object.entries(testTemplate().Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
+    .map(([id]) => id),
+)('the synthesized definition of %s is valid Amazon States Language', (id) => {
+  const definition = resolveDefinition(template.Resources[id].Properties?.DefinitionString, localPlaceholderResolver(template));
+  // The validator mutates its input (it fills in QueryLanguage): give it a copy.
+  const result = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
+  expect(result.errorsText('\n')).toBe('');
+  expect(result.isValid).toBe(true);
+});
