@@ -41,6 +41,18 @@ export async function startLocalDynamoDb(options: { dir?: string; port?: number 
 /** Local credentials and region: dynalite and the local Step Functions API accept any. */
 export const LOCAL_AWS = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
 
+/** dynalite answers CreateTable before the table (and its indexes) is ACTIVE: wait, bounded, until it is. */
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${Table?.TableStatus} after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * Creates the table described by a synthesized `AWS::DynamoDB::Table`
  * resource (keys, attributes, indexes), unless it exists. The CDK definition
@@ -51,6 +63,7 @@ export async function ensureTable(endpoint: string, tableName: string, propertie
   try {
     try {
       await client.send(new DescribeTableCommand({ TableName: tableName }));
+      await waitUntilActive(client, tableName);
       return;
     } catch (error) {
       if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
@@ -68,6 +81,7 @@ export async function ensureTable(endpoint: string, tableName: string, propertie
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    await waitUntilActive(client, tableName);
   } finally {
     client.destroy();
   }
