@@ -92,9 +92,29 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   if (tableEntry === undefined) throw new Error('the synthesized template has no DynamoDB table');
 
   const ddb = await startLocalDynamoDb({ dir: path.join(dataDir, 'dynamodb') });
+  const cleanups: (() => Promise<void>)[] = [() => ddb.close()];
+  try {
+    return await startOn(ddb.endpoint, dataDir, template, tableEntry[1].Properties ?? {}, options, cleanups);
+  } catch (error) {
+    // Leave nothing running (and no LevelDB lock held) when start-up fails.
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((closeError: unknown) => {
+      throw new AggregateError([error, closeError], 'start-up failed and so did the clean-up');
+    });
+    throw error;
+  }
+}
+
+async function startOn(
+  ddbEndpoint: string,
+  dataDir: string,
+  template: CloudFormationTemplate,
+  tableProperties: Record<string, unknown>,
+  options: EmbeddedOptions,
+  cleanups: (() => Promise<void>)[],
+): Promise<EmbeddedTarget> {
   const intakeEnv = findFunctionEnv(template, 'lambdas/handlers/alertmanager-intake.ts');
   const tableName = String(intakeEnv.TABLE_NAME);
-  await ensureTable(ddb.endpoint, tableName, tableEntry[1].Properties ?? {});
+  await ensureTable(ddbEndpoint, tableName, tableProperties);
 
   const metrics = new PipelineMetrics(async () => (await runtime().store.listActive()).length);
   const engine = new LocalWorkflowEngine(workflowsFromTemplate(template), {
@@ -104,12 +124,13 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     onSettled: (workflow, execution) => metrics.executions.inc({ workflow, status: execution.status }),
   });
   const sfnApi = await startStepFunctionsApi(engine);
+  cleanups.push(() => sfnApi.close());
 
   Object.assign(process.env, {
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: ddbEndpoint,
     AWS_ENDPOINT_URL_SFN: sfnApi.endpoint,
     TABLE_NAME: tableName,
     RESPOND_STATE_MACHINE_ARN: String(intakeEnv.RESPOND_STATE_MACHINE_ARN),
@@ -127,6 +148,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     { alertmanager: alertmanagerIntake, cloudwatch: cloudwatchIntake as never, store: rt.store, metrics },
     { host: options.host ?? '127.0.0.1', port: options.port ?? Number(process.env.FIREBREAK_PORT ?? 8787) },
   );
+  cleanups.push(() => server.close());
   const redriven = await redrive(rt);
   return {
     url: server.url,
@@ -136,14 +158,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     engine,
     redriven,
     services: [
-      { name: 'DynamoDB', mode: `simulated: dynalite on ${ddb.endpoint}, data in ${path.join(dataDir, 'dynamodb')}` },
+      { name: 'DynamoDB', mode: `simulated: dynalite on ${ddbEndpoint}, data in ${path.join(dataDir, 'dynamodb')}` },
       { name: 'Step Functions', mode: `simulated: aws-local-stepfunctions on ${sfnApi.endpoint}, running the synthesized definitions` },
       { name: 'Alert routes', mode: token ? 'bearer token required (FIREBREAK_WEBHOOK_TOKEN)' : 'open (set FIREBREAK_WEBHOOK_TOKEN to require a bearer token)' },
     ],
     close: async () => {
-      await server.close();
-      await sfnApi.close();
-      await ddb.close();
+      for (const cleanup of cleanups.reverse()) await cleanup();
     },
   };
 }

@@ -1,11 +1,7 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import * as fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-
-// dynalite ships no types: it is a function returning a node http.Server.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /** A DynamoDB API served by dynalite on loopback, persisted under `dir` (or in memory). */
 export interface LocalDynamoDb {
@@ -14,27 +10,33 @@ export interface LocalDynamoDb {
 }
 
 /**
- * Starts dynalite on 127.0.0.1 (ephemeral port). With `dir`, data lives in a
- * LevelDB there and survives restarts (and kill -9).
+ * Starts dynalite on 127.0.0.1 (ephemeral port) in a worker thread, so it
+ * runs on its own core and dies with the process (a kill -9 leaves no
+ * orphan holding the LevelDB lock). With `dir`, data lives in a LevelDB there
+ * and survives restarts, kill -9 included.
  *
  * @example
  * const ddb = await startLocalDynamoDb({ dir: '.firebreak/dynamodb' });
  */
 export async function startLocalDynamoDb(options: { dir?: string; port?: number } = {}): Promise<LocalDynamoDb> {
   if (options.dir !== undefined) fs.mkdirSync(options.dir, { recursive: true });
-  const server = dynalite({ ...(options.dir === undefined ? {} : { path: options.dir }), createTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  const worker = new Worker(path.join(__dirname, 'dynalite-worker.js'), { workerData: { path: options.dir, port: options.port } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (message: { type: string; port?: number; message?: string }) => {
+      if (message.type === 'listening' && message.port !== undefined) resolve(message.port);
+      else reject(new Error(`dynalite did not start: ${message.message ?? JSON.stringify(message)}`));
+    });
   });
-  const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections?.();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        worker.postMessage('close');
+      });
+      await worker.terminate();
+    },
   };
 }
 

@@ -1,13 +1,14 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IncidentVersionConflictError } from '../core/errors';
 import { IncidentSchema, TimelineEntrySchema, isActive, type Incident, type TimelineEntry } from '../core/incident';
-import type { CreateIncidentResult, IncidentStore } from '../core/ports';
+import type { AlertRef, CreateIncidentResult, IncidentStore } from '../core/ports';
 import { incidentKeyString, type IncidentKey } from '../core/signal';
 import { isConditionalCheckFailure, storeError } from './dynamodb-errors';
 
 const incidentPk = (id: string): string => `INCIDENT#${id}`;
 const keyLockPk = (key: IncidentKey): string => `KEY#${incidentKeyString(key)}`;
 const ACTIVE_INDEX_PK = 'ACTIVE_INCIDENT';
+const alertPk = (alert: AlertRef): string => `ALERT#${encodeURIComponent(alert.source)}#${encodeURIComponent(alert.identity)}`;
 
 /**
  * `IncidentStore` on one DynamoDB table (single-table design):
@@ -17,6 +18,7 @@ const ACTIVE_INDEX_PK = 'ACTIVE_INCIDENT';
  * | incident | `INCIDENT#<id>` | `META` | GSI1 `ACTIVE_INCIDENT` while active; GSI2 `WEEK#<yyyy-Www>` |
  * | key lock | `KEY#<slo>#<service>#<model>` | `ACTIVE` | – |
  * | timeline entry | `INCIDENT#<id>` | `TL#<entry id>` | – |
+ * | alert resolved without incident | `ALERT#<source>#<identity>` | `RESOLVED` | – |
  *
  * The key lock (a conditional put) guarantees one active incident per key;
  * the incident's `version` guards every change (optimistic locking).
@@ -56,10 +58,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
     await this.appendTimeline(entries);
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.incidentItem(incident), ConditionExpression: 'attribute_not_exists(PK)' }));
+      return { created: true, incident };
     } catch (error) {
-      // Already there: a retry of this very create after a crash. Anything else is a failure.
       if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
     }
+    // Already there: a retry of this very create after a crash; the stored one is the truth.
     return { created: true, incident: (await this.get(incident.id)) ?? incident };
   }
 
@@ -127,6 +130,27 @@ export class DynamoDbIncidentStore implements IncidentStore {
       ScanIndexForward: false,
     });
     return items.map((item) => IncidentSchema.parse(item.doc));
+  }
+
+  async noteAlertResolved(alert: AlertRef, endsAt: string, signalId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { PK: alertPk(alert), SK: 'RESOLVED', endsAt, signalId },
+          ConditionExpression: 'attribute_not_exists(PK) OR endsAt <= :endsAt',
+          ExpressionAttributeValues: { ':endsAt': endsAt },
+        }),
+      );
+    } catch (error) {
+      // A later resolution of the same alert is recorded already: keep it.
+      if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
+    }
+  }
+
+  async alertResolution(alert: AlertRef): Promise<{ endsAt: string; signalId: string } | undefined> {
+    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: alertPk(alert), SK: 'RESOLVED' }, ConsistentRead: true })));
+    return out.Item === undefined ? undefined : { endsAt: String(out.Item.endsAt), signalId: String(out.Item.signalId) };
   }
 
   private incidentItem(incident: Incident): Record<string, unknown> {

@@ -81,8 +81,13 @@ export function openIncident(signal: Signal, now: Date): { incident: Incident; e
 export function joinFiring(incident: Incident, signal: Signal, now: Date): IncidentChange {
   if (incident.openedBySignal === signal.id) return { outcome: 'opened', next: undefined, entries: [] };
   const { alert } = signal;
-  if (incident.alerts[alert.identity]?.lastSignalId === signal.id) {
+  const known = incident.alerts[alert.identity];
+  if (known?.lastSignalId === signal.id) {
     return { outcome: 'joined', next: undefined, entries: [] };
+  }
+  // Delivered out of order: this alert already resolved after this firing began.
+  if (known?.status === 'resolved' && known.endsAt !== undefined && Date.parse(known.endsAt) >= Date.parse(alert.startsAt)) {
+    return { outcome: 'stale', next: undefined, entries: [] };
   }
   const next: Incident = {
     ...incident,
@@ -113,6 +118,10 @@ export function applyResolved(incident: Incident, signal: Signal, now: Date): In
     return { outcome: outcomeOf(incident), next: undefined, entries: [] };
   }
   const endsAt = alert.endsAt ?? now.toISOString();
+  // Delivered out of order: the alert fired again after the episode this resolution ends.
+  if (known?.status === 'firing' && Date.parse(known.startsAt) > Date.parse(endsAt)) {
+    return { outcome: 'stale', next: undefined, entries: [] };
+  }
   const alerts = {
     ...incident.alerts,
     [alert.identity]: {

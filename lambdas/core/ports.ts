@@ -36,10 +36,24 @@ export interface IncidentStore {
   listActive(): Promise<Incident[]>;
   /** Incidents opened in an ISO week (`2026-W47`), newest first. */
   listByWeek(week: string): Promise<Incident[]>;
+  /**
+   * Remembers that an alert resolved while its key had no active incident
+   * (keeps the latest `endsAt`), so that its firing signal, if it arrives
+   * late, does not leave an incident open forever.
+   */
+  noteAlertResolved(alert: AlertRef, endsAt: string, signalId: string): Promise<void>;
+  /** The latest such resolution of an alert, if any. */
+  alertResolution(alert: AlertRef): Promise<{ endsAt: string; signalId: string } | undefined>;
+}
+
+/** An alert by its source identity. */
+export interface AlertRef {
+  readonly source: string;
+  readonly identity: string;
 }
 
 /** How a signal was applied, recorded in the inbox once processed. */
-export type SignalOutcome = 'opened' | 'joined' | 'alert-resolved' | 'resolved' | 'flapped' | 'no-active-incident';
+export type SignalOutcome = 'opened' | 'joined' | 'alert-resolved' | 'resolved' | 'flapped' | 'no-active-incident' | 'stale';
 
 /** A signal as held by the inbox. */
 export interface InboxRecord {

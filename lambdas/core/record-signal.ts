@@ -19,8 +19,12 @@ export interface IncidentDeps {
   readonly clock: Clock;
 }
 
-/** How many times a lost optimistic-locking race is retried in-process before the error surfaces. */
-const MAX_ATTEMPTS = 5;
+/**
+ * How many times a lost optimistic-locking race is retried in-process before
+ * the error surfaces (the workflow's Retry then takes over). Each round of a
+ * race has one winner, so this covers a burst of that many concurrent alerts.
+ */
+const MAX_ATTEMPTS = 10;
 
 async function withConflictRetry<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
@@ -28,23 +32,60 @@ async function withConflictRetry<T>(run: () => Promise<T>): Promise<T> {
       return await run();
     } catch (error) {
       if (!(error instanceof IncidentVersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      // Full jitter, growing with the attempt, so that the losers of a race do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
     }
   }
 }
 
-async function applyOnce(deps: IncidentDeps, signal: Signal): Promise<{ outcome: SignalOutcome; incident: Incident | undefined }> {
+async function applyOnce(deps: IncidentDeps, signal: Signal, prefetched?: Incident): Promise<{ outcome: SignalOutcome; incident: Incident | undefined }> {
   const now = deps.clock.now();
-  let active = await deps.store.findActiveByKey(signal.key);
+  let active = prefetched ?? (await deps.store.findActiveByKey(signal.key));
   if (signal.alert.status === 'firing' && active === undefined) {
     const opened = openIncident(signal, now);
     const created = await deps.store.create(opened.incident, opened.entries);
-    if (created.created) return { outcome: 'opened', incident: created.incident };
+    if (created.created) return { outcome: 'opened', incident: await applyEarlierResolution(deps, signal, created.incident) };
     active = created.existing;
   }
-  if (active === undefined) return { outcome: 'no-active-incident', incident: undefined };
+  if (active === undefined) {
+    if (signal.alert.status === 'resolved') return noteResolvedWithoutIncident(deps, signal);
+    return { outcome: 'no-active-incident', incident: undefined };
+  }
   const change: IncidentChange = signal.alert.status === 'firing' ? joinFiring(active, signal, now) : applyResolved(active, signal, now);
   if (change.next !== undefined) await deps.store.update(change.next, change.entries);
   return { outcome: change.outcome, incident: change.next ?? active };
+}
+
+/**
+ * A resolved signal found no active incident. It is remembered, and the key
+ * is looked at once more: a firing signal of the same alert may have opened
+ * one meanwhile (deliveries can arrive out of order). Each side writes before
+ * it reads the other's write, so one of them always sees the other.
+ */
+async function noteResolvedWithoutIncident(deps: IncidentDeps, signal: Signal): Promise<{ outcome: SignalOutcome; incident: Incident | undefined }> {
+  const endsAt = signal.alert.endsAt ?? deps.clock.now().toISOString();
+  await deps.store.noteAlertResolved(signal.alert, endsAt, signal.id);
+  const active = await deps.store.findActiveByKey(signal.key);
+  if (active === undefined || active.alerts[signal.alert.identity] === undefined) return { outcome: 'no-active-incident', incident: undefined };
+  const change = applyResolved(active, signal, deps.clock.now());
+  if (change.next !== undefined) await deps.store.update(change.next, change.entries);
+  return { outcome: change.outcome, incident: change.next ?? active };
+}
+
+/**
+ * A firing signal just opened an incident: if its alert had already
+ * resolved after this firing began (the resolution was delivered first),
+ * that resolution is applied now, so the incident does not stay open.
+ */
+async function applyEarlierResolution(deps: IncidentDeps, signal: Signal, incident: Incident): Promise<Incident> {
+  const resolution = await deps.store.alertResolution(signal.alert);
+  if (resolution === undefined || Date.parse(resolution.endsAt) < Date.parse(signal.alert.startsAt)) return incident;
+  const resolved = await deps.inbox.get(resolution.signalId);
+  if (resolved === undefined) return incident;
+  const change = applyResolved(incident, resolved.signal, deps.clock.now());
+  if (change.next === undefined) return incident;
+  await deps.store.update(change.next, change.entries);
+  return change.next;
 }
 
 /**
@@ -56,13 +97,19 @@ async function applyOnce(deps: IncidentDeps, signal: Signal): Promise<{ outcome:
  * const { outcome, incidentId } = await recordSignal({ store, inbox, clock }, signal);
  */
 export async function recordSignal(deps: IncidentDeps, signal: Signal): Promise<RecordSignalResult> {
-  const previous = await deps.inbox.get(signal.id);
+  // Both reads at once: the first attempt needs the active incident anyway.
+  const [previous, active] = await Promise.all([deps.inbox.get(signal.id), deps.store.findActiveByKey(signal.key)]);
   if (previous?.state === 'processed' && previous.outcome !== undefined) {
     const incident = previous.incidentId === undefined ? undefined : await deps.store.get(previous.incidentId);
     return { outcome: previous.outcome, incidentId: previous.incidentId ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null };
   }
   if (previous === undefined) await deps.inbox.accept(signal, deps.clock.now());
-  const { outcome, incident } = await withConflictRetry(() => applyOnce(deps, signal));
+  let first = true;
+  const { outcome, incident } = await withConflictRetry(() => {
+    const prefetched = first ? active : undefined;
+    first = false;
+    return applyOnce(deps, signal, prefetched);
+  });
   await deps.inbox.markProcessed(signal.id, outcome, incident?.id);
   return { outcome, incidentId: incident?.id ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null };
 }

@@ -125,6 +125,32 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     expect((await inbox.get(makeSignal({ status: 'resolved', endsAt: '2026-11-21T10:00:10.000Z' }).id))!.state).toBe('processed');
   });
 
+  it('does not leave an incident open when the resolution of its alert was delivered before the firing', async () => {
+    const resolved = makeSignal({ status: 'resolved', startsAt: '2026-11-21T09:26:31.000Z', endsAt: '2026-11-21T09:58:02.000Z' });
+    expect((await recordSignal(deps(), resolved)).outcome).toBe('no-active-incident');
+    const late = await recordSignal(deps(), makeSignal({ startsAt: '2026-11-21T09:26:31.000Z' }));
+    expect(late.outcome).toBe('opened');
+    const incident = (await store.get(late.incidentId!))!;
+    expect(incident.status).toBe('resolved');
+    expect(await store.listActive()).toEqual([]);
+  });
+
+  it('keeps the incident and the key consistent when a firing and its resolution race', async () => {
+    const firing = makeSignal({ startsAt: '2026-11-21T09:26:31.000Z' });
+    const resolved = makeSignal({ status: 'resolved', startsAt: '2026-11-21T09:26:31.000Z', endsAt: '2026-11-21T09:58:02.000Z' });
+    await Promise.all([recordSignal(deps(), firing), recordSignal(deps(), resolved)]);
+    expect(await store.listActive()).toEqual([]);
+  });
+
+  it('ignores a firing signal older than the resolution its incident already recorded', async () => {
+    const { incidentId } = await recordSignal(deps(), makeSignal({ identity: 'keeps-open' }));
+    await recordSignal(deps(), makeSignal({ identity: 'x', startsAt: '2026-11-21T10:00:05.000Z' }));
+    await recordSignal(deps(), makeSignal({ identity: 'x', status: 'resolved', startsAt: '2026-11-21T10:00:05.000Z', endsAt: '2026-11-21T10:00:20.000Z' }));
+    const stale = await recordSignal(deps(), makeSignal({ identity: 'x', startsAt: '2026-11-21T10:00:04.000Z' }));
+    expect(stale.outcome).toBe('stale');
+    expect((await store.get(incidentId!))!.alerts.x!.status).toBe('resolved');
+  });
+
   it('appends a timeline entry once even when the write is retried', async () => {
     const { incidentId } = await recordSignal(deps(), makeSignal());
     const entry = { incidentId: incidentId!, id: 'note-1', at: '2026-11-21T10:03:00.000Z', kind: 'note', actor: 'test', message: 'hello' };
