@@ -105,3 +105,43 @@ export class ConfigurationError extends FirebreakError {
     super(message, options);
   }
 }
+
+/**
+ * A vendor call failed in a way that may succeed later: HTTP 429 (with the
+ * delay the vendor asked for), 5xx, a timeout or a network error. Workflows
+ * retry it with backoff.
+ */
+export class VendorTransientError extends FirebreakError {
+  constructor(
+    readonly vendor: 'pagerduty' | 'slack',
+    message: string,
+    /** Seconds the vendor asked to wait (`Retry-After`), when it said. */
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${vendor}: ${message}`, options);
+  }
+}
+
+/**
+ * A vendor rejected a call for good: HTTP 400, or Slack `ok:false` with a
+ * permanent error. Never retried; written to the incident timeline.
+ */
+export class VendorRejectedError extends FirebreakError {
+  constructor(
+    readonly vendor: 'pagerduty' | 'slack',
+    message: string,
+    /** The vendor's own error code (`invalid_auth`, `channel_not_found`, HTTP status…). */
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${vendor}: ${message}`, options);
+  }
+}
+
+/** The person may not do this (not a configured responder nor the commander). */
+export class NotAllowedError extends FirebreakError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -34,6 +34,35 @@ export const IncidentAlertSchema = z.object({
 });
 export type IncidentAlert = z.infer<typeof IncidentAlertSchema>;
 
+/** The PagerDuty side of an incident: one page per incident, keyed by `dedupKey`. */
+export const IncidentPageSchema = z.object({
+  /** Stable per incident (the incident id); reused for acknowledge and resolve. */
+  dedupKey: z.string(),
+  status: z.enum(['triggered', 'acknowledged', 'resolved', 'failed']),
+  /** How many send attempts the last event took (or took before failing). */
+  attempts: z.number().int().min(0),
+  triggeredAt: z.string().optional(),
+  lastError: z.string().optional(),
+});
+export type IncidentPage = z.infer<typeof IncidentPageSchema>;
+
+/** The Slack incident channel of an incident. */
+export const IncidentChannelRefSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** `ts` of the pinned summary message; later events go to its thread. */
+  summaryTs: z.string(),
+});
+export type IncidentChannelRef = z.infer<typeof IncidentChannelRefSchema>;
+
+/** Incident roles, as Slack user ids. */
+export const IncidentRolesSchema = z.object({
+  commander: z.string().optional(),
+  scribe: z.string().optional(),
+  comms: z.string().optional(),
+});
+export type IncidentRoles = z.infer<typeof IncidentRolesSchema>;
+
 /** An incident record: the source of truth for its lifecycle. */
 export const IncidentSchema = z.object({
   id: z.string().regex(/^inc-[0-9]{8}-[0-9a-f]{8}$/),
@@ -60,6 +89,13 @@ export const IncidentSchema = z.object({
   week: z.string().regex(/^\d{4}-W\d{2}$/),
   alerts: z.record(z.string(), IncidentAlertSchema),
   signalCount: z.number().int().min(1),
+  /** The page, once one was attempted. */
+  page: IncidentPageSchema.optional(),
+  /** The Slack incident channel, once it exists. */
+  channel: IncidentChannelRefSchema.optional(),
+  roles: IncidentRolesSchema.optional(),
+  /** Who resolved it and why, when resolved by a person or by PagerDuty. */
+  resolution: z.object({ by: z.string(), reason: z.string().optional(), via: z.enum(['alert', 'slack', 'pagerduty']) }).optional(),
   /** Optimistic-locking version: every change increments it by one. */
   version: z.number().int().min(1),
 });
