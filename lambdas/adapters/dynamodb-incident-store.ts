@@ -19,6 +19,7 @@ const alertPk = (alert: AlertRef): string => `ALERT#${encodeURIComponent(alert.s
  * | key lock | `KEY#<slo>#<service>#<model>` | `ACTIVE` | – |
  * | timeline entry | `INCIDENT#<id>` | `TL#<entry id>` | – |
  * | alert resolved without incident | `ALERT#<source>#<identity>` | `RESOLVED` | – |
+ * | incident channel | `CHANNEL#<channel id>` | `INCIDENT` | – |
  *
  * The key lock (a conditional put) guarantees one active incident per key;
  * the incident's `version` guards every change (optimistic locking).
@@ -151,6 +152,15 @@ export class DynamoDbIncidentStore implements IncidentStore {
   async alertResolution(alert: AlertRef): Promise<{ endsAt: string; signalId: string } | undefined> {
     const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: alertPk(alert), SK: 'RESOLVED' }, ConsistentRead: true })));
     return out.Item === undefined ? undefined : { endsAt: String(out.Item.endsAt), signalId: String(out.Item.signalId) };
+  }
+
+  async linkChannel(channelId: string, incidentId: string): Promise<void> {
+    await this.call('PutItem', () => this.db.send(new PutCommand({ TableName: this.tableName, Item: { PK: `CHANNEL#${channelId}`, SK: 'INCIDENT', incidentId } })));
+  }
+
+  async findByChannel(channelId: string): Promise<Incident | undefined> {
+    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: `CHANNEL#${channelId}`, SK: 'INCIDENT' }, ConsistentRead: true })));
+    return out.Item === undefined ? undefined : this.get(String(out.Item.incidentId));
   }
 
   private incidentItem(incident: Incident): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { WorkflowStartError } from '../core/errors';
-import type { WorkflowStarter } from '../core/ports';
+import type { LifecycleOrigin, WorkflowStart, WorkflowStarter } from '../core/ports';
 import type { Signal } from '../core/signal';
 
 /**
@@ -15,20 +15,35 @@ import type { Signal } from '../core/signal';
 export class StepFunctionsWorkflowStarter implements WorkflowStarter {
   constructor(
     private readonly sfn: SFNClient,
-    private readonly respondStateMachineArn: string,
+    /** State machine ARNs by workflow; a workflow without one fails to start with a clear error. */
+    private readonly arns: { readonly respond?: string; readonly resolve?: string; readonly acknowledge?: string },
   ) {}
 
-  async startRespond(signal: Signal): Promise<{ executionId: string; alreadyStarted: boolean }> {
+  startRespond(signal: Signal): Promise<WorkflowStart> {
+    return this.start('respond', signal.id, { signal });
+  }
+
+  startResolve(origin: LifecycleOrigin): Promise<WorkflowStart> {
+    return this.start('resolve', `resolve-${origin.incidentId}`, origin);
+  }
+
+  startAcknowledge(origin: LifecycleOrigin): Promise<WorkflowStart> {
+    return this.start('acknowledge', `acknowledge-${origin.incidentId}`, origin);
+  }
+
+  private async start(workflow: 'respond' | 'resolve' | 'acknowledge', name: string, input: unknown): Promise<WorkflowStart> {
+    const stateMachineArn = this.arns[workflow];
+    if (stateMachineArn === undefined || stateMachineArn === '') {
+      throw new WorkflowStartError(`no state machine ARN configured for ${workflow} (${workflow.toUpperCase()}_STATE_MACHINE_ARN)`);
+    }
     try {
-      const out = await this.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: this.respondStateMachineArn, name: signal.id, input: JSON.stringify({ signal }) }),
-      );
-      return { executionId: out.executionArn ?? signal.id, alreadyStarted: false };
+      const out = await this.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+      return { executionId: out.executionArn ?? name, alreadyStarted: false };
     } catch (error) {
       if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
-        return { executionId: `${this.respondStateMachineArn.replace(':stateMachine:', ':execution:')}:${signal.id}`, alreadyStarted: true };
+        return { executionId: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
       }
-      throw new WorkflowStartError(`StartExecution of respond for ${signal.id} failed`, { cause: error });
+      throw new WorkflowStartError(`StartExecution of ${workflow} ${name} failed`, { cause: error });
     }
   }
 }

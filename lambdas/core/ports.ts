@@ -44,6 +44,10 @@ export interface IncidentStore {
   noteAlertResolved(alert: AlertRef, endsAt: string, signalId: string): Promise<void>;
   /** The latest such resolution of an alert, if any. */
   alertResolution(alert: AlertRef): Promise<{ endsAt: string; signalId: string } | undefined>;
+  /** Remembers which incident a chat channel belongs to. */
+  linkChannel(channelId: string, incidentId: string): Promise<void>;
+  /** The incident of a chat channel, if the channel is an incident channel. */
+  findByChannel(channelId: string): Promise<Incident | undefined>;
 }
 
 /** An alert by its source identity. */
@@ -77,10 +81,29 @@ export interface SignalInbox {
   listPending(): Promise<InboxRecord[]>;
 }
 
+/** Who or what moved an incident, and through which door. */
+export interface LifecycleOrigin {
+  readonly incidentId: string;
+  readonly via: 'alert' | 'slack' | 'pagerduty';
+  /** A Slack user id, a PagerDuty user, or the alert source. */
+  readonly by: string;
+}
+
+/** What a start did. */
+export interface WorkflowStart {
+  readonly executionId: string;
+  /** true when an execution of that name existed: a duplicate start is a no-op. */
+  readonly alreadyStarted: boolean;
+}
+
 /** Starts workflows. Execution names derive from the event, so a duplicate start is a no-op. */
 export interface WorkflowStarter {
-  /** Starts `respond` for a signal; `alreadyStarted` when an execution of that name exists. */
-  startRespond(signal: Signal): Promise<{ readonly executionId: string; readonly alreadyStarted: boolean }>;
+  /** Starts `respond` for a signal (execution name: the signal id). */
+  startRespond(signal: Signal): Promise<WorkflowStart>;
+  /** Starts `resolve` for an incident (execution name: `resolve-<incident id>`). */
+  startResolve(origin: LifecycleOrigin): Promise<WorkflowStart>;
+  /** Starts `acknowledge` for an incident (execution name: `acknowledge-<incident id>`). */
+  startAcknowledge(origin: LifecycleOrigin): Promise<WorkflowStart>;
 }
 
 /** The time source, injectable for tests. */
