@@ -1,30 +1,66 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AcknowledgeWorkflow } from './constructs/acknowledge-workflow';
 import { AlertIntake } from './constructs/alert-intake';
+import { EngagementFunctions } from './constructs/engagement-functions';
+import { InboundEndpoints } from './constructs/inbound-endpoints';
 import { IncidentTable } from './constructs/incident-table';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
+import { ResolveWorkflow } from './constructs/resolve-workflow';
 import { RespondWorkflow } from './constructs/respond-workflow';
+import {
+  VENDOR_CREDENTIAL_KEYS,
+  VendorCredentials,
+  vendorSettingsFromContext,
+  type VendorSettings,
+} from './constructs/vendor-credentials';
 
 /** Properties of {@link FirebreakStack}. */
-export type FirebreakStackProps = StackProps;
+export interface FirebreakStackProps extends StackProps {
+  /**
+   * Plain PagerDuty and Slack settings (server, API URL, responders, public
+   * URL), passed to the functions that talk to the vendors.
+   *
+   * @default - read from CDK context: `pagerDutyServer`, `slackApiUrl`,
+   *   `responders`, `publicUrl` (each optional; see {@link VendorSettings})
+   */
+  readonly vendorSettings?: VendorSettings;
+}
 
 /**
- * The whole Firebreak deployment: the incident table, the `respond` workflow,
- * the alert intake (Alertmanager webhook, CloudWatch rule and topic) and the
- * alarms on the pipeline itself.
+ * The whole Firebreak deployment: the incident table, the `respond`,
+ * `resolve` and `acknowledge` workflows, the PagerDuty and Slack functions and
+ * their credentials, the alert intake (Alertmanager webhook, CloudWatch rule
+ * and topic), the Slack and PagerDuty endpoints, and the alarms on the
+ * pipeline itself.
  *
- * Outputs: `AlertmanagerWebhookUrl`, `AlarmTopicArn`, `PipelineAlarmTopicArn`,
- * `IncidentTableName`, `RespondStateMachineArn`.
+ * Outputs: `AlertmanagerWebhookUrl`, `SlackRequestUrl`, `PagerDutyWebhookUrl`,
+ * `VendorCredentialsSecretArn`, `AlarmTopicArn`, `PipelineAlarmTopicArn`,
+ * `IncidentTableName`, `RespondStateMachineArn`, `ResolveStateMachineArn`,
+ * `AcknowledgeStateMachineArn`.
  *
  * @example
  * const app = new App();
  * new FirebreakStack(app, 'Firebreak', {
  *   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
  * });
+ * // cdk deploy -c responders=U0123ABCD,U0456EFGH -c publicUrl=https://firebreak.example.com
  */
 export class FirebreakStack extends Stack {
   /** Incidents, timelines and pending signals. */
   public readonly incidentTable: IncidentTable;
+
+  /** PagerDuty and Slack credentials and settings. */
+  public readonly vendorCredentials: VendorCredentials;
+
+  /** The paging and channel functions the workflows share. */
+  public readonly engagement: EngagementFunctions;
+
+  /** The `resolve` workflow. */
+  public readonly resolveWorkflow: ResolveWorkflow;
+
+  /** The `acknowledge` workflow. */
+  public readonly acknowledgeWorkflow: AcknowledgeWorkflow;
 
   /** The `respond` workflow. */
   public readonly respondWorkflow: RespondWorkflow;
@@ -32,22 +68,43 @@ export class FirebreakStack extends Stack {
   /** Where alerts come in. */
   public readonly alertIntake: AlertIntake;
 
+  /** Where Slack and PagerDuty call in. */
+  public readonly inboundEndpoints: InboundEndpoints;
+
   /** Alarms on the pipeline itself. */
   public readonly pipelineAlarms: PipelineAlarms;
 
-  constructor(scope: Construct, id: string, props?: FirebreakStackProps) {
+  constructor(scope: Construct, id: string, props: FirebreakStackProps = {}) {
+    const { vendorSettings, ...stackProps } = props;
     super(scope, id, {
       description: 'Firebreak: incident response for AI model services',
-      ...props,
+      ...stackProps,
     });
 
     this.incidentTable = new IncidentTable(this, 'IncidentTable');
+    this.vendorCredentials = new VendorCredentials(this, 'VendorCredentials', {
+      settings: vendorSettings ?? vendorSettingsFromContext(this.node),
+    });
+    this.engagement = new EngagementFunctions(this, 'Engagement', {
+      incidentTable: this.incidentTable,
+      vendorCredentials: this.vendorCredentials,
+    });
+    this.resolveWorkflow = new ResolveWorkflow(this, 'ResolveWorkflow', { engagement: this.engagement });
+    this.acknowledgeWorkflow = new AcknowledgeWorkflow(this, 'AcknowledgeWorkflow', { engagement: this.engagement });
     this.respondWorkflow = new RespondWorkflow(this, 'RespondWorkflow', {
       incidentTable: this.incidentTable,
+      engagement: this.engagement,
+      resolveStateMachine: this.resolveWorkflow.stateMachine,
     });
     this.alertIntake = new AlertIntake(this, 'AlertIntake', {
       incidentTable: this.incidentTable,
       respondStateMachine: this.respondWorkflow.stateMachine,
+    });
+    this.inboundEndpoints = new InboundEndpoints(this, 'InboundEndpoints', {
+      incidentTable: this.incidentTable,
+      vendorCredentials: this.vendorCredentials,
+      resolveStateMachine: this.resolveWorkflow.stateMachine,
+      acknowledgeStateMachine: this.acknowledgeWorkflow.stateMachine,
     });
 
     const functions = {
@@ -56,9 +113,15 @@ export class FirebreakStack extends Stack {
       'record-workflow-failure': this.respondWorkflow.recordWorkflowFailure,
       'alertmanager-intake': this.alertIntake.alertmanagerIntake,
       'cloudwatch-intake': this.alertIntake.cloudwatchIntake,
+      ...this.engagement.all,
+      ...this.inboundEndpoints.all,
     };
     this.pipelineAlarms = new PipelineAlarms(this, 'PipelineAlarms', {
-      workflows: { respond: this.respondWorkflow.stateMachine },
+      workflows: {
+        respond: this.respondWorkflow.stateMachine,
+        resolve: this.resolveWorkflow.stateMachine,
+        acknowledge: this.acknowledgeWorkflow.stateMachine,
+      },
       deadLetterQueues: Object.fromEntries(
         Object.entries(this.alertIntake.deadLetterQueues).map(([name, dlq]) => [name, dlq.queue]),
       ),
@@ -68,6 +131,25 @@ export class FirebreakStack extends Stack {
     new CfnOutput(this, 'AlertmanagerWebhookUrl', {
       description: 'Alertmanager webhook URL (send Authorization: Bearer <WebhookToken secret>)',
       value: this.alertIntake.webhookUrl.url,
+    });
+    new CfnOutput(this, 'SlackRequestUrl', {
+      description:
+        'Slack app Request URL: use it for both the /incident slash command and Interactivity & Shortcuts',
+      value: this.inboundEndpoints.slackRequestUrl.url,
+    });
+    new CfnOutput(this, 'PagerDutyWebhookUrl', {
+      description:
+        'PagerDuty webhook (v3) subscription URL, for incident.acknowledged and incident.resolved; put its ' +
+        'signing secret in the vendor credentials secret as PAGERDUTY_WEBHOOK_SECRET',
+      value: this.inboundEndpoints.pagerDutyWebhookUrl.url,
+    });
+    new CfnOutput(this, 'VendorCredentialsSecretArn', {
+      description:
+        'PagerDuty and Slack credentials, created as a placeholder with every key empty (= not configured: ' +
+        'pages and Slack calls are refused, with the reason on the incident timeline). After the first deploy, ' +
+        `overwrite its whole value with JSON holding ${VENDOR_CREDENTIAL_KEYS.join(', ')} ` +
+        '(aws secretsmanager put-secret-value --secret-id <arn> --secret-string file://vendor.json)',
+      value: this.vendorCredentials.secret.secretArn,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Point CloudWatch alarm actions of model SLOs here',
@@ -79,5 +161,9 @@ export class FirebreakStack extends Stack {
     });
     new CfnOutput(this, 'IncidentTableName', { value: this.incidentTable.tableName });
     new CfnOutput(this, 'RespondStateMachineArn', { value: this.respondWorkflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ResolveStateMachineArn', { value: this.resolveWorkflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AcknowledgeStateMachineArn', {
+      value: this.acknowledgeWorkflow.stateMachine.stateMachineArn,
+    });
   }
 }

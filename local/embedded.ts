@@ -4,6 +4,9 @@ import { synthesizeFirebreak, type CloudFormationTemplate } from '../lib/synth';
 import { localPlaceholderResolver, type TokenResolver } from '../lib/resolve-definition';
 import { handler as alertmanagerIntake } from '../lambdas/handlers/alertmanager-intake';
 import { handler as cloudwatchIntake } from '../lambdas/handlers/cloudwatch-intake';
+import { handler as pagerDutyWebhook } from '../lambdas/handlers/pagerduty-webhook';
+import { handler as slackEvents } from '../lambdas/handlers/slack-events';
+import { wireVendors, type VendorWiring } from './vendors';
 import { runtime } from '../lambdas/handlers/runtime';
 import type { IncidentStore, SignalInbox } from '../lambdas/core/ports';
 import { ensureTable, LOCAL_AWS, startLocalDynamoDb } from './local-dynamodb';
@@ -45,6 +48,8 @@ export interface EmbeddedTarget {
   readonly engine: LocalWorkflowEngine;
   /** What is real and what is simulated, for the start-up banner. */
   readonly services: readonly { readonly name: string; readonly mode: string }[];
+  /** The built-in PagerDuty and Slack simulators, when they are in use. */
+  readonly simulators: VendorWiring['simulators'];
   /** Number of signals and unconfirmed incidents whose workflows were re-driven at start. */
   readonly redriven: number;
   close(): Promise<void>;
@@ -137,7 +142,14 @@ async function startOn(
     FIREBREAK_POLICY_FILE: path.resolve(options.policyFile ?? process.env.FIREBREAK_POLICY_FILE ?? path.join(PROJECT_ROOT, 'runbooks', 'slos.yaml')),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
+  const slackEnv = findFunctionEnv(template, 'lambdas/handlers/slack-events.ts');
+  process.env.RESOLVE_STATE_MACHINE_ARN = String(slackEnv.RESOLVE_STATE_MACHINE_ARN);
+  process.env.ACKNOWLEDGE_STATE_MACHINE_ARN = String(slackEnv.ACKNOWLEDGE_STATE_MACHINE_ARN);
   delete process.env.FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN;
+  delete process.env.FIREBREAK_VENDOR_SECRET_ARN;
+  const vendors = await wireVendors(dataDir);
+  cleanups.push(() => vendors.close());
+  Object.assign(process.env, vendors.env);
   const token = options.webhookToken ?? process.env.FIREBREAK_WEBHOOK_TOKEN;
   if (token === undefined || token === '') delete process.env.FIREBREAK_WEBHOOK_TOKEN;
   else process.env.FIREBREAK_WEBHOOK_TOKEN = token;
@@ -145,10 +157,22 @@ async function startOn(
   const rt = runtime();
   rt.policy(); // fail at start, with the file and path, if the policy is invalid
   const server = await startHttpServer(
-    { alertmanager: alertmanagerIntake, cloudwatch: cloudwatchIntake as never, store: rt.store, metrics },
+    {
+      post: {
+        '/alerts/alertmanager': alertmanagerIntake,
+        '/alerts/cloudwatch': cloudwatchIntake as never,
+        '/slack/commands': slackEvents as never,
+        '/slack/interactions': slackEvents as never,
+        '/pagerduty/webhooks': pagerDutyWebhook,
+      },
+      getJson: vendors.routes,
+      store: rt.store,
+      metrics,
+    },
     { host: options.host ?? '127.0.0.1', port: options.port ?? Number(process.env.FIREBREAK_PORT ?? 8787) },
   );
   cleanups.push(() => server.close());
+  process.env.FIREBREAK_PUBLIC_URL ??= server.url;
   const redriven = await redrive(rt);
   return {
     url: server.url,
@@ -156,10 +180,12 @@ async function startOn(
     store: rt.store,
     inbox: rt.inbox,
     engine,
+    simulators: vendors.simulators,
     redriven,
     services: [
       { name: 'DynamoDB', mode: `simulated: dynalite on ${ddbEndpoint}, data in ${path.join(dataDir, 'dynamodb')}` },
       { name: 'Step Functions', mode: `simulated: aws-local-stepfunctions on ${sfnApi.endpoint}, running the synthesized definitions` },
+      ...vendors.services,
       { name: 'Alert routes', mode: token ? 'bearer token required (FIREBREAK_WEBHOOK_TOKEN)' : 'open (set FIREBREAK_WEBHOOK_TOKEN to require a bearer token)' },
     ],
     close: async () => {

@@ -13,8 +13,10 @@ export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayP
 
 /** What the embedded HTTP server routes to. */
 export interface ServerRoutes {
-  readonly alertmanager: HttpHandler;
-  readonly cloudwatch: HttpHandler;
+  /** POST routes served by Lambda handlers, by path (`/alerts/alertmanager`, `/slack/commands`, …). */
+  readonly post: Readonly<Record<string, HttpHandler>>;
+  /** GET routes that answer JSON (`/simulators/pagerduty`, …). */
+  readonly getJson: Readonly<Record<string, () => unknown>>;
   readonly store: IncidentStore;
   readonly metrics: PipelineMetrics;
 }
@@ -46,8 +48,7 @@ async function listIncidents(store: IncidentStore, url: URL): Promise<Reply | { 
 async function route(routes: ServerRoutes, req: http.IncomingMessage, url: URL): Promise<{ reply: Reply; route: string }> {
   const method = req.method ?? 'GET';
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const intake: Record<string, HttpHandler> = { '/alerts/alertmanager': routes.alertmanager, '/alerts/cloudwatch': routes.cloudwatch };
-  const handler = intake[path];
+  const handler = routes.post[path];
   if (handler !== undefined) {
     if (method !== 'POST') return { route: path, reply: jsonReply(405, { error: 'MethodNotAllowed', message: `${method} ${path}: use POST` }) };
     let body: string;
@@ -65,6 +66,8 @@ async function route(routes: ServerRoutes, req: http.IncomingMessage, url: URL):
   }
   if (method !== 'GET' && method !== 'HEAD') return { route: 'unknown', reply: notFound(`no route for ${method} ${path}`) };
   if (path === '/healthz') return { route: path, reply: jsonReply(200, { ok: true }) };
+  const getter = routes.getJson[path];
+  if (getter !== undefined) return { route: path, reply: jsonReply(200, getter()) };
   if (path === '/metrics') {
     return { route: path, reply: { status: 200, headers: { 'content-type': routes.metrics.registry.contentType }, body: await routes.metrics.registry.metrics() } };
   }

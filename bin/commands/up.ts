@@ -17,7 +17,6 @@ export async function upCommand(args: string[], io: CliIo): Promise<number> {
   const target = await startEmbedded({ port, host: values.host, dataDir: values['data-dir'] });
   io.stdout(`Firebreak (embedded) listening on ${target.url}  [started in ${Date.now() - started} ms]\n`);
   for (const service of target.services) io.stdout(`  ${service.name.padEnd(15)} ${service.mode}\n`);
-  io.stdout('  PagerDuty, Slack  not wired yet: paging and incident channels arrive with the next issue\n');
   if (target.redriven > 0) io.stdout(`  re-driven ${target.redriven} interrupted workflow(s)\n`);
   io.stdout(`Post alerts to ${target.url}/alerts/alertmanager or ${target.url}/alerts/cloudwatch; incidents at ${target.url}/incidents\n`);
   await new Promise<void>((resolve) => {

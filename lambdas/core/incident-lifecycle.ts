@@ -34,6 +34,10 @@ function entry(incidentId: string, signal: Signal, kind: string, message: string
   };
 }
 
+function modelVersionOf(labels: Record<string, string>): string | undefined {
+  return labels.model_version ?? labels.modelVersion ?? labels.ModelVersion;
+}
+
 /**
  * The incident a firing signal opens, with its first timeline entry.
  *
@@ -68,6 +72,8 @@ export function openIncident(signal: Signal, now: Date): { incident: Incident; e
       },
     },
     signalCount: 1,
+    ...(alert.observedValue === undefined ? {} : { observedValue: alert.observedValue }),
+    ...(modelVersionOf(alert.labels) === undefined ? {} : { modelVersion: modelVersionOf(alert.labels) }),
     version: 1,
   };
   const unmapped = signal.mapped ? '' : ' (unmapped alert: default policy applies)';

@@ -89,6 +89,10 @@ export const IncidentSchema = z.object({
   week: z.string().regex(/^\d{4}-W\d{2}$/),
   alerts: z.record(z.string(), IncidentAlertSchema),
   signalCount: z.number().int().min(1),
+  /** The value that breached, as the opening alert reported it. */
+  observedValue: z.number().optional(),
+  /** The model version the opening alert named (label `model_version`), if any. */
+  modelVersion: z.string().optional(),
   /** The page, once one was attempted. */
   page: IncidentPageSchema.optional(),
   /** The Slack incident channel, once it exists. */

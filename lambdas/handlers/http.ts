@@ -16,7 +16,8 @@ export function httpError(statusCode: number, error: string, message: string, is
   return json(statusCode, issues === undefined ? { error, message } : { error, message, issues });
 }
 
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+/** A request header, case-insensitively. */
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === wanted) return value;
   return undefined;
@@ -57,16 +58,22 @@ export function readJsonBody(event: APIGatewayProxyEventV2, options: { allowText
   if (!isJson && !(options.allowTextPlain === true && /^text\/plain\b/i.test(contentType))) {
     throw new BodyError(415, 'UnsupportedMediaType', `content-type must be application/json, got ${contentType === '' ? 'none' : JSON.stringify(contentType)}`);
   }
-  const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_BODY_BYTES) throw new BodyError(413, 'PayloadTooLarge', `body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const text = readRawBody(event);
   if (text.trim() === '') throw new BodyError(400, 'InvalidJson', 'body is empty: expected a JSON document');
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new BodyError(400, 'InvalidJson', `body is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The body as sent (base64 decoded), checked against the size limit (413). Signatures are computed over it. */
+export function readRawBody(event: APIGatewayProxyEventV2): string {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw new BodyError(413, 'PayloadTooLarge', `body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+  return text;
 }
 
 /**

@@ -3,9 +3,20 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import type { EngagementFunctions } from './engagement-functions';
 import { FirebreakFunction } from './firebreak-function';
 import { FirebreakStateMachine } from './firebreak-state-machine';
 import type { IncidentTable } from './incident-table';
+import {
+  LAMBDA_TRANSIENT_ERRORS,
+  TASK_TIMEOUT,
+  TRANSIENT_RETRY,
+  invokeTask,
+  recordTaskFailureTask,
+  vendorRetry,
+} from './workflow-tasks';
+
+export { TASK_TIMEOUT, TRANSIENT_TASK_ERRORS } from './workflow-tasks';
 
 /**
  * State names of the `respond` workflow. The embedded runner (its task
@@ -19,33 +30,59 @@ export const RespondStateNames = {
   waitOutFlapHold: 'Wait Out The Flap Hold',
   confirmBreach: 'Confirm The Breach',
   isBreachStillActive: 'Is The Breach Still Active?',
-  breachConfirmed: 'Breach Confirmed',
   breachFlapped: 'Breach Flapped',
+  pageOnCall: 'Page On-Call',
+  engageResponders: 'Engage Responders',
+  openIncidentChannel: 'Open The Incident Channel',
+  recordChannelFailure: 'Record The Channel Failure',
+  didFirstPageGoOut: 'Did The First Page Go Out?',
+  pageAlreadySent: 'Page Already Sent',
+  retryThePage: 'Retry The Page',
+  recordPageFailure: 'Record The Page Failure',
+  respondersEngaged: 'Responders Engaged',
+  startResolveWorkflow: 'Start The Resolve Workflow',
   recordWorkflowFailure: 'Record The Workflow Failure',
   respondFailed: 'Respond Failed',
 } as const;
 
 /**
- * Errors every task of a Firebreak workflow retries: the domain's transient
- * errors (a lost optimistic-locking race, a store outage) and the Lambda
- * service's transient errors. Anything else is not retried.
+ * Error names the optimized `states:startExecution` integration reports when
+ * an execution with the requested name already exists. AWS's Step Functions
+ * guide prefixes the StartExecution API error code with `StepFunctions.`
+ * (its example retries `StepFunctions.ExecutionLimitExceeded`), which makes
+ * `StepFunctions.ExecutionAlreadyExists`; SDK-style names add `Exception`.
+ * Both are matched so that a duplicate start is never mistaken for a failure.
  */
-export const TRANSIENT_TASK_ERRORS: readonly string[] = [
-  'IncidentVersionConflictError',
-  'IncidentStoreError',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
+export const EXECUTION_ALREADY_EXISTS_ERRORS: readonly string[] = [
+  'StepFunctions.ExecutionAlreadyExists',
+  'StepFunctions.ExecutionAlreadyExistsException',
 ];
 
-/** How long one task may run before Step Functions fails it with `States.Timeout`. */
-export const TASK_TIMEOUT = Duration.seconds(30);
+/**
+ * Transient errors of the `states:startExecution` integration: the account's
+ * running-execution limit, and service-side or client-side failures of the
+ * call. A retried start is safe: the execution name makes it idempotent.
+ */
+export const START_EXECUTION_TRANSIENT_ERRORS: readonly string[] = [
+  'StepFunctions.ExecutionLimitExceeded',
+  'StepFunctions.AWSStepFunctionsException',
+  'StepFunctions.SdkClientException',
+];
 
 /** Properties of {@link RespondWorkflow}. */
 export interface RespondWorkflowProps {
   /** The incident table the workflow's functions read and write. */
   readonly incidentTable: IncidentTable;
+
+  /** The paging and channel functions (`page-oncall`, `open-channel`, `record-task-failure`). */
+  readonly engagement: EngagementFunctions;
+
+  /**
+   * The `resolve` workflow, started when a signal resolves its incident (every
+   * alert of the incident resolved). The state machine role may start it and
+   * nothing else.
+   */
+  readonly resolveStateMachine: sfn.IStateMachine;
 
   /**
    * Whether the execution log includes each state's input and output (see
@@ -65,16 +102,27 @@ export interface RespondWorkflowProps {
 
 /**
  * The `respond` workflow: runs once per breach signal. It records the signal
- * (opening a new incident or joining an open one); for a new incident it waits
- * out the flap hold, then confirms the breach is still active. Any task error
- * that survives its retries is recorded on the incident timeline and the
- * execution fails.
+ * (opening a new incident or joining an open one).
+ *
+ * - For a new incident it waits out the flap hold and confirms the breach is
+ *   still active. A confirmed breach is paged first, in one fast attempt
+ *   (`Page On-Call`), before any Slack call; whatever the page did, the
+ *   responders are then engaged in parallel: the Slack incident channel is
+ *   opened, and the page is retried with backoff if the first attempt did
+ *   not go out. A failure of either branch, after its retries, is written to
+ *   the timeline and does not stop the other branch.
+ * - A signal that resolved its incident starts the `resolve` workflow (the
+ *   execution is named `resolve-<incident id>`, so a resolution already
+ *   started from Slack or PagerDuty is not started twice).
+ *
+ * Any other task error that survives its retries is recorded on the incident
+ * timeline and the execution fails.
  *
  * STANDARD type, JSONPath (the embedded interpreter does not run JSONata or
  * variables), execution timeout one hour, logging level ALL, X-Ray tracing.
  *
  * @example
- * const respond = new RespondWorkflow(this, 'Respond', { incidentTable });
+ * const respond = new RespondWorkflow(this, 'Respond', { incidentTable, engagement, resolveStateMachine });
  * respond.stateMachine.grantStartExecution(intakeFunction);
  */
 export class RespondWorkflow extends Construct {
@@ -96,6 +144,7 @@ export class RespondWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: RespondWorkflowProps) {
     super(scope, id);
     const table = props.incidentTable;
+    const engagement = props.engagement;
     const environment = { TABLE_NAME: table.tableName };
 
     this.recordSignal = new FirebreakFunction(this, 'RecordSignal', {
@@ -124,7 +173,7 @@ export class RespondWorkflow extends Construct {
       error: 'RespondWorkflowFailed',
       cause: 'the respond workflow failed; see the incident timeline',
     });
-    const recordFailure = this.invoke('RecordWorkflowFailureTask', {
+    const recordFailure = invokeTask(this, 'RecordWorkflowFailureTask', {
       stateName: RespondStateNames.recordWorkflowFailure,
       comment: 'Write the error that stopped the workflow to the incident timeline.',
       lambdaFunction: this.recordWorkflowFailure,
@@ -134,14 +183,14 @@ export class RespondWorkflow extends Construct {
       }),
       resultPath: sfn.JsonPath.DISCARD,
     }).next(respondFailed);
-    const catchInto = (task: tasks.LambdaInvoke): tasks.LambdaInvoke => {
-      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-      return task;
+    const catchInto = <T extends sfn.TaskStateBase | sfn.Parallel>(state: T): T => {
+      state.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+      return state;
     };
 
     // Main path.
     const recordSignal = catchInto(
-      this.invoke('RecordSignalTask', {
+      invokeTask(this, 'RecordSignalTask', {
         stateName: RespondStateNames.recordSignal,
         comment: 'Record the signal: open a new incident for its key, or append it to the open incident.',
         lambdaFunction: this.recordSignal,
@@ -155,7 +204,7 @@ export class RespondWorkflow extends Construct {
       }),
     );
     const confirmBreach = catchInto(
-      this.invoke('ConfirmBreachTask', {
+      invokeTask(this, 'ConfirmBreachTask', {
         stateName: RespondStateNames.confirmBreach,
         comment: 'After the flap hold, check whether the breach is still active.',
         lambdaFunction: this.confirmBreach,
@@ -175,44 +224,81 @@ export class RespondWorkflow extends Construct {
       comment: 'Give a flapping alert time to clear before anyone is paged.',
       time: sfn.WaitTime.timestampPath('$.record.flapHoldUntil'),
     });
-    // The paging issue inserts its states between this choice and "Breach Confirmed".
+
+    const { chain: engageResponders, parallel: engageRespondersParallel } = this.engageResponders(engagement);
     const isBreachStillActive = new sfn.Choice(this, 'IsBreachStillActive', {
       stateName: RespondStateNames.isBreachStillActive,
       comment: 'Confirmed breaches go on to the response; flaps end here.',
     })
-      .when(
-        sfn.Condition.booleanEquals('$.confirmation.confirmed', true),
-        new sfn.Succeed(this, 'BreachConfirmed', {
-          stateName: RespondStateNames.breachConfirmed,
-          comment: 'The breach outlasted the flap hold.',
-        }),
-      )
+      .when(sfn.Condition.booleanEquals('$.confirmation.confirmed', true), engageResponders)
       .otherwise(
         new sfn.Succeed(this, 'BreachFlapped', {
           stateName: RespondStateNames.breachFlapped,
           comment: 'The breach cleared during the flap hold.',
         }),
       );
+    catchInto(engageRespondersParallel);
+
+    const signalRecorded = new sfn.Succeed(this, 'SignalRecorded', {
+      stateName: RespondStateNames.signalRecorded,
+      comment: 'The signal joined an open incident or was otherwise recorded; nothing more to do.',
+    });
+    const startResolve = new tasks.StepFunctionsStartExecution(this, 'StartResolveWorkflow', {
+      stateName: RespondStateNames.startResolveWorkflow,
+      comment:
+        'The signal resolved its incident: start the resolve workflow, named after the incident so that a ' +
+        'resolution already started from Slack or PagerDuty is not started twice.',
+      stateMachine: props.resolveStateMachine,
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      name: sfn.JsonPath.format('resolve-{}', sfn.JsonPath.stringAt('$.record.incidentId')),
+      input: sfn.TaskInput.fromObject({
+        incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
+        via: 'alert',
+        by: sfn.JsonPath.stringAt('$.signal.alert.source'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(TASK_TIMEOUT),
+    });
+    startResolve.addRetry({
+      errors: [...START_EXECUTION_TRANSIENT_ERRORS],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 4,
+    });
+    // A resolve execution of that name exists: the resolution is already under way (or done).
+    startResolve.addCatch(signalRecorded, { errors: [...EXECUTION_ALREADY_EXISTS_ERRORS], resultPath: '$.error' });
+    // Anything else leaves a resolved incident open: record it and fail (the pipeline alarms fire).
+    catchInto(startResolve);
+    startResolve.next(signalRecorded);
+
     const didSignalOpenIncident = new sfn.Choice(this, 'DidSignalOpenIncident', {
       stateName: RespondStateNames.didSignalOpenIncident,
-      comment: 'Only a signal that opened a new incident starts a response; others were appended to the timeline.',
+      comment:
+        'A signal that opened a new incident starts a response, one that resolved its incident starts the ' +
+        'resolution; others were appended to the timeline.',
     })
       .when(
         sfn.Condition.stringEquals('$.record.outcome', 'opened'),
         waitOutFlapHold.next(confirmBreach).next(isBreachStillActive),
       )
-      .otherwise(
-        new sfn.Succeed(this, 'SignalRecorded', {
-          stateName: RespondStateNames.signalRecorded,
-          comment: 'The signal joined an open incident or was otherwise recorded; nothing more to do.',
-        }),
-      );
+      .when(sfn.Condition.stringEquals('$.record.outcome', 'resolved'), startResolve)
+      .otherwise(signalRecorded);
 
+    const invoked = [
+      this.recordSignal,
+      this.confirmBreach,
+      this.recordWorkflowFailure,
+      engagement.pageOnCall,
+      engagement.openChannel,
+      engagement.recordTaskFailure,
+    ];
     const workflow = new FirebreakStateMachine(this, 'Workflow', {
       workflow: 'respond',
-      comment: 'respond: record a breach signal; for a new incident, wait out the flap hold and confirm the breach',
+      comment:
+        'respond: record a breach signal; for a new incident, wait out the flap hold, confirm the breach, page ' +
+        'on-call, then open the incident channel and retry the page if needed; start resolve when the incident resolves',
       definition: recordSignal.next(didSignalOpenIncident),
-      invokedFunctions: [this.recordSignal, this.confirmBreach, this.recordWorkflowFailure].map((fn) => fn.function),
+      invokedFunctions: invoked.map((fn) => fn.function),
       timeout: Duration.hours(1),
       logExecutionData: props.logExecutionData,
       logRetention: props.logRetention,
@@ -222,38 +308,96 @@ export class RespondWorkflow extends Construct {
   }
 
   /**
-   * A synchronous Lambda task with the conventions every Firebreak task
-   * follows: a comment, a timeout, and retries that name the transient errors
-   * (the default blanket retry on service exceptions is turned off so that the
-   * list is explicit).
+   * `Page On-Call`, then the `Engage Responders` parallel, then
+   * `Responders Engaged`. Returns the chain (entered at the page) and the
+   * parallel, which the caller catches into the workflow failure path (only
+   * a failure to record a branch failure, i.e. a store outage, gets there).
    */
-  private invoke(
-    id: string,
-    options: {
-      readonly stateName: string;
-      readonly comment: string;
-      readonly lambdaFunction: FirebreakFunction;
-      readonly payload: sfn.TaskInput;
-      readonly resultSelector?: Record<string, unknown>;
-      readonly resultPath: string;
-    },
-  ): tasks.LambdaInvoke {
-    const task = new tasks.LambdaInvoke(this, id, {
-      stateName: options.stateName,
-      comment: options.comment,
-      lambdaFunction: options.lambdaFunction.function,
-      payload: options.payload,
-      resultSelector: options.resultSelector,
-      resultPath: options.resultPath,
-      retryOnServiceExceptions: false,
-      taskTimeout: sfn.Timeout.duration(TASK_TIMEOUT),
+  private engageResponders(engagement: EngagementFunctions): { readonly chain: sfn.Chain; readonly parallel: sfn.Parallel } {
+    const incidentId = sfn.JsonPath.stringAt('$.record.incidentId');
+
+    // One fast attempt: only the Lambda service's own errors are retried. The
+    // handler answers {paged: false} when PagerDuty fails and throws only for
+    // store errors; either way the channel is opened next.
+    const pageOnCall = invokeTask(this, 'PageOnCallTask', {
+      stateName: RespondStateNames.pageOnCall,
+      comment: 'Page on-call through PagerDuty, once and fast: the page is the first outbound call of an incident.',
+      lambdaFunction: engagement.pageOnCall,
+      payload: sfn.TaskInput.fromObject({ incidentId, mode: 'first' }),
+      resultSelector: { 'paged.$': '$.Payload.paged' },
+      resultPath: '$.page',
+      retries: [{ errors: [...LAMBDA_TRANSIENT_ERRORS], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 2 }],
     });
-    task.addRetry({
-      errors: [...TRANSIENT_TASK_ERRORS],
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      maxAttempts: 4,
+
+    const openChannel = invokeTask(this, 'OpenIncidentChannelTask', {
+      stateName: RespondStateNames.openIncidentChannel,
+      comment: 'Open the Slack incident channel, invite on-call and the responders, and pin the incident summary.',
+      lambdaFunction: engagement.openChannel,
+      payload: sfn.TaskInput.fromObject({ incidentId }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retries: [vendorRetry(Duration.seconds(2), 4), TRANSIENT_RETRY],
     });
-    return task;
+    openChannel.addCatch(
+      recordTaskFailureTask(this, 'RecordChannelFailureTask', {
+        stateName: RespondStateNames.recordChannelFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.record.incidentId',
+        task: 'open-channel',
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+
+    const retryThePage = invokeTask(this, 'RetryThePageTask', {
+      stateName: RespondStateNames.retryThePage,
+      comment: 'The first page did not go out: page again, backing off on PagerDuty rate limits and outages.',
+      lambdaFunction: engagement.pageOnCall,
+      payload: sfn.TaskInput.fromObject({ incidentId, mode: 'retry' }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retries: [vendorRetry(Duration.seconds(5), 5), TRANSIENT_RETRY],
+    });
+    retryThePage.addCatch(
+      recordTaskFailureTask(this, 'RecordPageFailureTask', {
+        stateName: RespondStateNames.recordPageFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.record.incidentId',
+        task: 'page',
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+    const didFirstPageGoOut = new sfn.Choice(this, 'DidFirstPageGoOut', {
+      stateName: RespondStateNames.didFirstPageGoOut,
+      comment: 'Retry the page only if the first attempt failed or could not tell.',
+    })
+      .when(
+        sfn.Condition.and(sfn.Condition.isPresent('$.page.paged'), sfn.Condition.booleanEquals('$.page.paged', true)),
+        new sfn.Pass(this, 'PageAlreadySent', {
+          stateName: RespondStateNames.pageAlreadySent,
+          comment: 'PagerDuty accepted the first page; nothing to retry.',
+        }),
+      )
+      .otherwise(retryThePage);
+
+    const parallel = new sfn.Parallel(this, 'EngageResponders', {
+      stateName: RespondStateNames.engageResponders,
+      comment:
+        'Open the channel and make sure the page went out, independently: each branch writes its own failure ' +
+        'to the timeline, so Slack never blocks the page and PagerDuty never blocks the channel.',
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+      .branch(openChannel)
+      .branch(didFirstPageGoOut);
+
+    // A PagerDuty outage (or the handler's store error) never blocks the channel.
+    pageOnCall.addCatch(parallel, { errors: [sfn.Errors.ALL], resultPath: '$.page' });
+
+    const chain = pageOnCall.next(parallel).next(
+      new sfn.Succeed(this, 'RespondersEngaged', {
+        stateName: RespondStateNames.respondersEngaged,
+        comment: 'On-call was paged (or the failure recorded) and the incident channel opened (or the failure recorded).',
+      }),
+    );
+    return { chain, parallel };
   }
 }

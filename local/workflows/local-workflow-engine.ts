@@ -77,6 +77,23 @@ export class LocalWorkflowEngine {
           return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: await invoke(payload) };
         };
       }
+      for (const stateName of workflow.startExecutionStates) {
+        // The Step Functions service integration: start another workflow, answer like the API does.
+        taskResourceLocalHandlers[stateName] = async (input) => {
+          const { StateMachineArn, Name, Input } = (input ?? {}) as { StateMachineArn?: string; Name?: string; Input?: unknown };
+          try {
+            const started = this.start(String(StateMachineArn), Name ?? crypto.randomUUID(), typeof Input === 'string' ? Input : JSON.stringify(Input ?? {}));
+            return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
+          } catch (error) {
+            if (error instanceof LocalStepFunctionsError) {
+              const failure = new Error(error.message);
+              failure.name = `StepFunctions.${error.type}Exception`;
+              throw failure;
+            }
+            throw error;
+          }
+        };
+      }
       const machine = new StateMachine(workflow.definition, { validationOptions: { noValidate: true } });
       this.machines.set(workflow.arn, {
         workflow,

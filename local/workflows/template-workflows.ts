@@ -20,6 +20,8 @@ export interface TemplateWorkflow {
   readonly arn: string;
   readonly definition: StateMachineDefinition;
   readonly tasks: readonly TaskBinding[];
+  /** States that start another workflow (`arn:aws:states:::states:startExecution`), run by the local engine itself. */
+  readonly startExecutionStates: readonly string[];
 }
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -31,6 +33,17 @@ interface StateLike {
   Branches?: { States: Record<string, StateLike> }[];
   ItemProcessor?: { States: Record<string, StateLike> };
   Iterator?: { States: Record<string, StateLike> };
+}
+
+const START_EXECUTION = 'arn:aws:states:::states:startExecution';
+
+function* startExecutionTasks(states: Record<string, StateLike>): Generator<string> {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task' && state.Resource === START_EXECUTION) yield name;
+    for (const branch of state.Branches ?? []) yield* startExecutionTasks(branch.States);
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner !== undefined) yield* startExecutionTasks(inner.States);
+  }
 }
 
 function* lambdaTasks(states: Record<string, StateLike>): Generator<[string, string]> {
@@ -76,7 +89,8 @@ export function workflowsFromTemplate(template: CloudFormationTemplate): Templat
       const [module, exportName = 'handler'] = handlerRef.split('#');
       tasks.push({ stateName, functionLogicalId: fnId, module: module ?? '', exportName });
     }
-    workflows.push({ name, logicalId, arn: resolver({ Ref: logicalId }), definition, tasks });
+    const startExecutionStates = [...startExecutionTasks(definition.States as Record<string, StateLike>)];
+    workflows.push({ name, logicalId, arn: resolver({ Ref: logicalId }), definition, tasks, startExecutionStates });
   }
   return workflows;
 }

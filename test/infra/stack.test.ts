@@ -1,16 +1,18 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { localLambdaArn, localPlaceholderResolver, resolveDefinition, type StatesDefinition } from '../../lib/resolve-definition';
-import type { CloudFormationResource, CloudFormationTemplate } from '../../lib/synth';
+import { localLambdaArn } from '../../lib/resolve-definition';
+import type { CloudFormationTemplate } from '../../lib/synth';
 import { testTemplate } from '../support/template';
-
-const HANDLERS = [
-  'alertmanager-intake',
-  'cloudwatch-intake',
-  'confirm-breach',
-  'record-signal',
-  'record-workflow-failure',
-] as const;
-type HandlerName = (typeof HANDLERS)[number];
+import {
+  HANDLERS,
+  TemplateView,
+  WORKFLOWS,
+  actionsOf,
+  arnOf,
+  ref,
+  resourcesOf,
+  statementsOf,
+  type HandlerName,
+} from './template-view';
 
 const TRANSIENT_ERRORS = [
   'IncidentVersionConflictError',
@@ -23,63 +25,45 @@ const TRANSIENT_ERRORS = [
 
 let raw: CloudFormationTemplate;
 let template: Template;
+let view: TemplateView;
 
 beforeAll(() => {
   // Synthesized once per jest run by test/support/global-setup.ts.
   raw = testTemplate();
   template = Template.fromJSON(raw);
+  view = new TemplateView(raw);
 });
 
-function resourcesOfType(type: string): [string, CloudFormationResource][] {
-  return Object.entries(raw.Resources).filter(([, resource]) => resource.Type === type);
-}
-
-function onlyResourceOfType(type: string): [string, CloudFormationResource] {
-  const found = resourcesOfType(type);
-  expect(found).toHaveLength(1);
-  return found[0];
+function resourcesOfType(type: string): ReturnType<TemplateView['resourcesOfType']> {
+  return view.resourcesOfType(type);
 }
 
 function functionId(handler: HandlerName): string {
-  const found = resourcesOfType('AWS::Lambda::Function').filter(
-    ([, resource]) => resource.Metadata?.['firebreak:handler'] === `lambdas/handlers/${handler}.ts#handler`,
-  );
-  expect(found).toHaveLength(1);
-  return found[0][0];
+  return view.functionId(handler);
 }
 
 function functionProperties(handler: HandlerName): Record<string, unknown> {
-  return raw.Resources[functionId(handler)].Properties ?? {};
+  return view.functionProperties(handler);
 }
 
 function environmentOf(handler: HandlerName): Record<string, unknown> {
-  const environment = functionProperties(handler).Environment as { Variables: Record<string, unknown> };
-  return environment.Variables;
+  return view.environmentOf(handler);
 }
 
 function roleIdOf(handler: HandlerName): string {
-  return (functionProperties(handler).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return view.roleIdOf(handler);
 }
 
 function stateMachineId(): string {
-  return onlyResourceOfType('AWS::StepFunctions::StateMachine')[0];
+  return view.stateMachineId('respond');
 }
 
-function respondDefinition(): StatesDefinition {
-  const [, stateMachine] = onlyResourceOfType('AWS::StepFunctions::StateMachine');
-  return resolveDefinition(stateMachine.Properties?.DefinitionString, localPlaceholderResolver(raw));
+function respondDefinition(): ReturnType<TemplateView['definition']> {
+  return view.definition('respond');
 }
 
 function queueIds(): string[] {
   return resourcesOfType('AWS::SQS::Queue').map(([id]) => id);
-}
-
-function ref(id: string): { Ref: string } {
-  return { Ref: id };
-}
-
-function arnOf(id: string): { 'Fn::GetAtt': [string, string] } {
-  return { 'Fn::GetAtt': [id, 'Arn'] };
 }
 
 describe('incident table', () => {
@@ -128,25 +112,32 @@ describe('incident table', () => {
 });
 
 describe('functions', () => {
-  test('defines exactly the five handlers, each tagged with its firebreak:handler entry', () => {
+  test('defines exactly the thirteen handlers, each tagged with its firebreak:handler entry', () => {
     const handlers = resourcesOfType('AWS::Lambda::Function').map(([, resource]) => resource.Metadata?.['firebreak:handler']);
     expect(handlers.sort()).toEqual(HANDLERS.map((name) => `lambdas/handlers/${name}.ts#handler`));
   });
 
-  test.each(HANDLERS)('runs %s on nodejs22.x arm64 with active tracing, 512 MB and 30 s', (handler) => {
+  test.each(HANDLERS)('runs %s on nodejs22.x arm64 with active tracing and 512 MB', (handler) => {
     expect(functionProperties(handler)).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 512,
-      Timeout: 30,
       TracingConfig: { Mode: 'Active' },
     });
     expect(environmentOf(handler)).toMatchObject({
       POWERTOOLS_SERVICE_NAME: 'firebreak',
       NODE_OPTIONS: '--enable-source-maps',
       FIREBREAK_POLICY_FILE: '/var/task/slos.yaml',
-      TABLE_NAME: ref(onlyResourceOfType('AWS::DynamoDB::Table')[0]),
+      TABLE_NAME: ref(resourcesOfType('AWS::DynamoDB::Table')[0][0]),
     });
+  });
+
+  test.each(HANDLERS.filter((handler) => handler !== 'slack-events'))('gives %s a 30-second timeout', (handler) => {
+    expect(functionProperties(handler).Timeout).toBe(30);
+  });
+
+  test('gives slack-events a 10-second timeout: Slack wants an answer within 3 seconds', () => {
+    expect(functionProperties('slack-events').Timeout).toBe(10);
   });
 
   test.each(HANDLERS)('writes %s logs to a log group of its own with a retention', (handler) => {
@@ -194,30 +185,12 @@ describe('respond workflow', () => {
     }
   });
 
-  test('has exactly the documented state names', () => {
-    expect(Object.keys(respondDefinition().States).sort()).toEqual(
-      [
-        'Breach Confirmed',
-        'Breach Flapped',
-        'Confirm The Breach',
-        'Did This Signal Open A New Incident?',
-        'Is The Breach Still Active?',
-        'Record Or Join The Incident',
-        'Record The Workflow Failure',
-        'Respond Failed',
-        'Signal Recorded',
-        'Wait Out The Flap Hold',
-      ].sort(),
-    );
-  });
-
-  test('gives every task a comment, a 30-second timeout and retries of the named transient errors only', () => {
-    const tasks = Object.values(respondDefinition().States).filter((state) => state.Type === 'Task');
-    expect(tasks).toHaveLength(3);
-    for (const task of tasks) {
-      expect(task.Comment).toEqual(expect.any(String));
-      expect(task.TimeoutSeconds).toBe(30);
-      expect(task.Retry).toEqual([
+  test('gives the store-only tasks a comment, a 30-second timeout and retries of the named transient errors only', () => {
+    const states = respondDefinition().States;
+    for (const name of ['Record Or Join The Incident', 'Confirm The Breach', 'Record The Workflow Failure']) {
+      expect(states[name].Comment).toEqual(expect.any(String));
+      expect(states[name].TimeoutSeconds).toBe(30);
+      expect(states[name].Retry).toEqual([
         { ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4 },
       ]);
     }
@@ -244,7 +217,10 @@ describe('respond workflow', () => {
     const states = respondDefinition().States;
     expect(states['Did This Signal Open A New Incident?']).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.record.outcome', StringEquals: 'opened', Next: 'Wait Out The Flap Hold' }],
+      Choices: [
+        { Variable: '$.record.outcome', StringEquals: 'opened', Next: 'Wait Out The Flap Hold' },
+        { Variable: '$.record.outcome', StringEquals: 'resolved', Next: 'Start The Resolve Workflow' },
+      ],
       Default: 'Signal Recorded',
     });
     expect(states['Signal Recorded']).toMatchObject({ Type: 'Succeed' });
@@ -255,7 +231,7 @@ describe('respond workflow', () => {
     });
   });
 
-  test('confirms the breach for the recorded incident and ends confirmed or flapped', () => {
+  test('confirms the breach for the recorded incident, then pages a confirmed breach or ends flapped', () => {
     const states = respondDefinition().States;
     expect(states['Confirm The Breach']).toMatchObject({
       Parameters: {
@@ -268,16 +244,15 @@ describe('respond workflow', () => {
     });
     expect(states['Is The Breach Still Active?']).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.confirmation.confirmed', BooleanEquals: true, Next: 'Breach Confirmed' }],
+      Choices: [{ Variable: '$.confirmation.confirmed', BooleanEquals: true, Next: 'Page On-Call' }],
       Default: 'Breach Flapped',
     });
-    expect(states['Breach Confirmed']).toMatchObject({ Type: 'Succeed' });
     expect(states['Breach Flapped']).toMatchObject({ Type: 'Succeed' });
   });
 
   test('catches every error of the main tasks into the failure recorder, which then fails the execution', () => {
     const states = respondDefinition().States;
-    for (const name of ['Record Or Join The Incident', 'Confirm The Breach']) {
+    for (const name of ['Record Or Join The Incident', 'Confirm The Breach', 'Engage Responders']) {
       expect(states[name].Catch).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Workflow Failure' },
       ]);
@@ -362,11 +337,15 @@ describe('alert intake', () => {
   });
 
   test('keeps the webhook token in a generated secret that only the webhook function can read', () => {
-    const [secretId, secret] = onlyResourceOfType('AWS::SecretsManager::Secret');
-    expect(secret.Properties?.GenerateSecretString).toBeDefined();
-    expect(environmentOf('alertmanager-intake').FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN).toEqual(ref(secretId));
+    const secretId = (environmentOf('alertmanager-intake').FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN as { Ref: string }).Ref;
+    expect(raw.Resources[secretId].Type).toBe('AWS::SecretsManager::Secret');
+    expect(raw.Resources[secretId].Properties?.GenerateSecretString).toBeDefined();
     const readers = resourcesOfType('AWS::IAM::Policy').filter(([, policy]) =>
-      statementsOf(policy).some((statement) => actionsOf(statement).includes('secretsmanager:GetSecretValue')),
+      statementsOf(policy).some(
+        (statement) =>
+          actionsOf(statement).includes('secretsmanager:GetSecretValue') &&
+          JSON.stringify(resourcesOf(statement)).includes(JSON.stringify(ref(secretId))),
+      ),
     );
     expect(readers.map(([, policy]) => policy.Properties?.Roles)).toEqual([[ref(roleIdOf('alertmanager-intake'))]]);
   });
@@ -403,13 +382,18 @@ describe('pipeline alarms', () => {
     });
   });
 
-  test.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])(
-    'alarms on %s of the respond workflow, at one in five minutes, to the pipeline topic',
-    (metricName) => {
+  test.each(
+    WORKFLOWS.flatMap((workflow) =>
+      ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'].map((metricName) => [metricName, workflow] as const),
+    ),
+  )(
+    'alarms on %s of the %s workflow, at one in five minutes, to the pipeline topic',
+    (metricName, workflow) => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: Match.stringLikeRegexp(`^firebreak-pipeline-Firebreak-${workflow}-`),
         Namespace: 'AWS/States',
         MetricName: metricName,
-        Dimensions: [{ Name: 'StateMachineArn', Value: ref(stateMachineId()) }],
+        Dimensions: [{ Name: 'StateMachineArn', Value: ref(view.stateMachineId(workflow)) }],
         Statistic: 'Sum',
         Period: 300,
         Threshold: 1,
@@ -434,6 +418,7 @@ describe('pipeline alarms', () => {
 
   test.each(HANDLERS)('alarms on errors of %s', (handler) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `firebreak-pipeline-Firebreak-${handler}-errors`,
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: ref(functionId(handler)) }],
@@ -448,12 +433,15 @@ describe('pipeline alarms', () => {
     }
   });
 
-  test('forwards failed, timed-out and aborted respond executions to the pipeline topic', () => {
+  test('forwards failed, timed-out and aborted executions of every workflow to the pipeline topic', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [ref(stateMachineId())] },
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: WORKFLOWS.map((workflow) => ref(view.stateMachineId(workflow))),
+        },
       },
       Targets: [Match.objectLike({ Arn: ref(pipelineTopicId()) })],
     });
@@ -461,44 +449,43 @@ describe('pipeline alarms', () => {
 });
 
 describe('IAM', () => {
-  test('lets only the two intake functions start executions, and only of the respond state machine', () => {
-    const starters = resourcesOfType('AWS::IAM::Policy').flatMap(([, policy]) =>
+  function starters(): { roles: unknown; resources: unknown[]; effect: string }[] {
+    return resourcesOfType('AWS::IAM::Policy').flatMap(([, policy]) =>
       statementsOf(policy)
         .filter((statement) => actionsOf(statement).some((action) => /^states:(StartExecution|\*)$/.test(action) || action === '*'))
-        .map((statement) => ({ roles: policy.Properties?.Roles, resource: statement.Resource, effect: statement.Effect })),
+        .map((statement) => ({ roles: policy.Properties?.Roles, resources: resourcesOf(statement), effect: statement.Effect })),
     );
-    expect(starters).toEqual(
-      expect.arrayContaining([
-        { roles: [ref(roleIdOf('alertmanager-intake'))], resource: ref(stateMachineId()), effect: 'Allow' },
-        { roles: [ref(roleIdOf('cloudwatch-intake'))], resource: ref(stateMachineId()), effect: 'Allow' },
-      ]),
-    );
-    expect(starters).toHaveLength(2);
+  }
+
+  test('lets only the intake functions, the Slack and PagerDuty endpoints and respond start executions, each of its own workflows only', () => {
+    const respond = ref(view.stateMachineId('respond'));
+    const resolve = ref(view.stateMachineId('resolve'));
+    const acknowledge = ref(view.stateMachineId('acknowledge'));
+    const byRole = new Map<string, unknown[]>();
+    for (const starter of starters()) {
+      expect(starter.effect).toBe('Allow');
+      const key = JSON.stringify(starter.roles);
+      byRole.set(key, [...(byRole.get(key) ?? []), ...starter.resources]);
+    }
+    const sorted = (resources: unknown[]): string[] => resources.map((resource) => JSON.stringify(resource)).sort();
+    const expected = new Map<string, unknown[]>([
+      [JSON.stringify([ref(roleIdOf('alertmanager-intake'))]), [respond]],
+      [JSON.stringify([ref(roleIdOf('cloudwatch-intake'))]), [respond]],
+      [JSON.stringify([ref(roleIdOf('slack-events'))]), [resolve, acknowledge]],
+      [JSON.stringify([ref(roleIdOf('pagerduty-webhook'))]), [resolve, acknowledge]],
+      [JSON.stringify([ref(view.stateMachineRoleId('respond'))]), [resolve]],
+    ]);
+    expect([...byRole.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [role, resources] of expected) {
+      expect({ role, resources: sorted(byRole.get(role) ?? []) }).toEqual({ role, resources: sorted(resources) });
+    }
   });
 
-  test('lets the state machine invoke only its three task functions', () => {
-    const stateMachineRole = (raw.Resources[stateMachineId()].Properties?.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const invoked = resourcesOfType('AWS::IAM::Policy')
-      .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([ref(stateMachineRole)]))
-      .flatMap(([, policy]) => statementsOf(policy))
-      .filter((statement) => actionsOf(statement).includes('lambda:InvokeFunction'));
-    const functionIds = new Set(JSON.stringify(invoked).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/g)?.map((m) => m.split('"')[3]));
-    expect([...functionIds].sort()).toEqual(
-      (['confirm-breach', 'record-signal', 'record-workflow-failure'] as const).map(functionId).sort(),
-    );
+  test.each([
+    ['respond', ['confirm-breach', 'open-channel', 'page-oncall', 'record-signal', 'record-task-failure', 'record-workflow-failure']],
+    ['resolve', ['record-task-failure', 'resolve-page', 'update-channel']],
+    ['acknowledge', ['acknowledge-page', 'record-task-failure', 'update-channel']],
+  ] as const)('lets the %s state machine invoke only its task functions', (workflow, handlers) => {
+    expect(view.invokableFunctionIds(view.stateMachineRoleId(workflow))).toEqual(handlers.map(functionId).sort());
   });
 });
-
-interface Statement {
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-
-function statementsOf(policy: CloudFormationResource): Statement[] {
-  return (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
-}
-
-function actionsOf(statement: Statement): string[] {
-  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-}

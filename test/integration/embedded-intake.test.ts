@@ -29,7 +29,9 @@ describe('embedded target: alert intake over HTTP', () => {
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({ status: 'open', severity: 'sev1', mapped: true, signalCount: 1, key: { service: 'support-bot', model: 'support-llm' } });
     const { timeline } = await show(incidents[0]!.id);
-    expect(timeline.map((e) => e.kind)).toEqual(['incident.opened', 'breach.confirmed']);
+    const kinds = timeline.map((e) => e.kind);
+    expect(kinds.slice(0, 3)).toEqual(['incident.opened', 'breach.confirmed', 'page.triggered']);
+    expect(kinds.filter((k) => k === 'page.triggered')).toHaveLength(1);
   });
 
   it('resolves the incident when its alert resolves', async () => {

@@ -76,3 +76,47 @@ export function cloudWatchStateChange(alarmName: string, state: 'ALARM' | 'OK', 
     },
   };
 }
+
+/** A PagerDuty webhook v3 delivery about the incident PagerDuty opened for a Firebreak page (title ends with the incident id). */
+export function pagerDutyWebhook(eventType: 'incident.acknowledged' | 'incident.resolved', incidentId: string, eventId = `evt-${eventType}-${incidentId}`): Record<string, unknown> {
+  return {
+    event: {
+      id: eventId,
+      event_type: eventType,
+      resource_type: 'incident',
+      occurred_at: new Date().toISOString(),
+      agent: { id: 'PUSER01', type: 'user_reference', summary: 'Dana Oncall', self: 'https://api.pagerduty.com/users/PUSER01', html_url: 'https://acme.pagerduty.com/users/PUSER01' },
+      client: null,
+      data: {
+        id: 'PINC001',
+        type: 'incident',
+        self: 'https://api.pagerduty.com/incidents/PINC001',
+        html_url: 'https://acme.pagerduty.com/incidents/PINC001',
+        number: 7,
+        status: eventType === 'incident.resolved' ? 'resolved' : 'acknowledged',
+        incident_key: null,
+        created_at: new Date().toISOString(),
+        title: `[SEV1] SLO prompt-injection-never-event breached on support-bot (model support-llm) [${incidentId}]`,
+        urgency: 'high',
+      },
+    },
+  };
+}
+
+/** A `/incident` slash command body, urlencoded as Slack sends it. */
+export function slashCommandBody(text: string, channelId: string, userId: string, triggerId = `${Date.now()}.${Math.random()}`): string {
+  return new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T0FIREBREAK',
+    team_domain: 'firebreak',
+    channel_id: channelId,
+    channel_name: 'incident',
+    user_id: userId,
+    user_name: 'responder',
+    command: '/incident',
+    text,
+    api_app_id: 'A0FIREBREAK',
+    response_url: 'https://hooks.slack.com/commands/T0FIREBREAK/1/abc',
+    trigger_id: triggerId,
+  }).toString();
+}

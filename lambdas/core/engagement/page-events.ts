@@ -42,7 +42,9 @@ export function triggerEvent(incident: Incident, facts: BreachFacts = {}, links:
   return {
     action: 'trigger',
     dedupKey: incident.id,
-    summary: `[${incident.severity.toUpperCase()}] SLO ${slo} breached on ${service} (model ${model})${incident.mapped ? '' : ' – unmapped alert'}`.slice(0, 1024),
+    // The incident id ends the summary: PagerDuty's webhooks carry the title, not the dedup key, and
+    // that is how an acknowledgement or resolution made in PagerDuty finds its way back.
+    summary: `[${incident.severity.toUpperCase()}] SLO ${slo} breached on ${service} (model ${model})${incident.mapped ? '' : ' – unmapped alert'}`.slice(0, 1000) + ` [${incident.id}]`,
     severity: pageSeverity(incident.severity),
     source: `firebreak/${service}`,
     component: model,

@@ -179,6 +179,8 @@ export const SloSchema = z
     rollback: RollbackSchema.optional(),
     evidence: EvidenceSchema.optional(),
     escalation_policy: NonEmpty.optional(),
+    /** Link to the runbook responders follow for this SLO (goes on the page and the Slack summary). */
+    runbook_url: z.url({ message: 'expected an absolute URL' }).optional(),
   })
   .superRefine((slo, ctx) => {
     checkRollback(slo, ctx);

@@ -1,0 +1,24 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { IncidentCommandDeps } from '../../core/commands/operations';
+import { ACTION_IDS } from '../blocks';
+import { acknowledgeButton } from './actions/acknowledge';
+import { approveRollbackButton } from './actions/approve-rollback';
+import { resolveButton } from './actions/resolve';
+import { incidentCommand } from './commands/incident';
+
+/** The slash command Firebreak's Slack app defines. */
+export const INCIDENT_COMMAND = '/incident';
+
+/**
+ * Registers every listener of the Slack app: the `/incident` command and the
+ * incident summary's buttons (matched by `action_id`, see `ACTION_IDS`).
+ *
+ * @example
+ * registerListeners(app, deps);
+ */
+export function registerListeners(app: App, deps: IncidentCommandDeps): void {
+  app.command(INCIDENT_COMMAND, incidentCommand(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION_IDS.acknowledge }, acknowledgeButton(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION_IDS.approveRollback }, approveRollbackButton(deps));
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION_IDS.resolve }, resolveButton(deps));
+}

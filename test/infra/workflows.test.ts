@@ -1,0 +1,366 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { localLambdaArn, localStateMachineArn, type StatesDefinition } from '../../lib/resolve-definition';
+import type { CloudFormationTemplate } from '../../lib/synth';
+import { testTemplate } from '../support/template';
+import { TemplateView, WORKFLOWS, actionsOf, allStates, ref, resourcesOf, type HandlerName, type State, type WorkflowName } from './template-view';
+
+const LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+const TRANSIENT_ERRORS = ['IncidentVersionConflictError', 'IncidentStoreError', ...LAMBDA_ERRORS];
+const TRANSIENT_RETRY = { ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4 };
+
+const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
+  respond: [
+    'Record Or Join The Incident',
+    'Did This Signal Open A New Incident?',
+    'Signal Recorded',
+    'Start The Resolve Workflow',
+    'Wait Out The Flap Hold',
+    'Confirm The Breach',
+    'Is The Breach Still Active?',
+    'Breach Flapped',
+    'Page On-Call',
+    'Engage Responders',
+    'Open The Incident Channel',
+    'Record The Channel Failure',
+    'Did The First Page Go Out?',
+    'Page Already Sent',
+    'Retry The Page',
+    'Record The Page Failure',
+    'Responders Engaged',
+    'Record The Workflow Failure',
+    'Respond Failed',
+  ],
+  resolve: [
+    'Close Out The Incident',
+    'Resolve The Page',
+    'Record The Page Resolution Failure',
+    'Update The Incident Channel',
+    'Record The Channel Update Failure',
+    'Incident Resolved',
+  ],
+  acknowledge: [
+    'Spread The Acknowledgement',
+    'Acknowledge The Page',
+    'Record The Page Acknowledgement Failure',
+    'Update The Incident Channel',
+    'Record The Channel Update Failure',
+    'Acknowledgement Spread',
+  ],
+};
+
+let raw: CloudFormationTemplate;
+let template: Template;
+let view: TemplateView;
+
+beforeAll(() => {
+  // Synthesized once per jest run by test/support/global-setup.ts.
+  raw = testTemplate();
+  template = Template.fromJSON(raw);
+  view = new TemplateView(raw);
+});
+
+function statesOf(workflow: WorkflowName): Record<string, State> {
+  return allStates(view.definition(workflow));
+}
+
+function lambdaArn(handler: HandlerName): string {
+  return localLambdaArn(view.functionId(handler));
+}
+
+/** The state names reachable from `from` (Next, Default, Choices, Catch; into Parallel branches), never entering `avoid`. */
+function reachable(definition: StatesDefinition, from: string, avoid: string): Set<string> {
+  const states = allStates(definition);
+  const seen = new Set<string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (name === avoid || seen.has(name)) continue;
+    seen.add(name);
+    const state = states[name];
+    const next: unknown[] = [
+      state.Next,
+      state.Default,
+      ...((state.Choices as { Next: string }[] | undefined) ?? []).map((choice) => choice.Next),
+      ...((state.Catch as { Next: string }[] | undefined) ?? []).map((catcher) => catcher.Next),
+      ...(state.Branches ?? []).map((branch) => branch.StartAt),
+    ];
+    for (const target of next) if (typeof target === 'string') queue.push(target);
+  }
+  return seen;
+}
+
+describe.each(WORKFLOWS)('the %s workflow', (workflow) => {
+  test('has exactly the documented state names, each a sentence', () => {
+    const names = Object.keys(statesOf(workflow));
+    expect([...names].sort()).toEqual([...STATE_NAMES[workflow]].sort());
+    for (const name of names) {
+      expect(name).toMatch(/^[A-Z][A-Za-z-]*( [A-Z][A-Za-z-]*)*\??$/);
+    }
+  });
+
+  test('runs as a STANDARD state machine tagged with its name, logging level ALL and tracing', () => {
+    expect(raw.Resources[view.stateMachineId(workflow)]).toMatchObject({
+      Metadata: { 'firebreak:workflow': workflow },
+      Properties: {
+        StateMachineType: 'STANDARD',
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+        TracingConfiguration: { Enabled: true },
+      },
+    });
+  });
+
+  test('is written in JSONPath, without variables, with an execution timeout', () => {
+    const definition = view.definition(workflow);
+    expect(definition.QueryLanguage).toBe('JSONPath');
+    expect(definition.TimeoutSeconds).toEqual(expect.any(Number));
+    for (const state of Object.values(allStates(definition))) {
+      expect(state).not.toHaveProperty('Assign');
+      expect(state.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    }
+  });
+
+  test('gives every state a comment, and every task a 30-second timeout and explicit retries of named errors', () => {
+    for (const [name, state] of Object.entries(statesOf(workflow))) {
+      expect({ name, comment: state.Comment }).toEqual({ name, comment: expect.any(String) });
+      if (state.Type !== 'Task') continue;
+      expect({ name, timeout: state.TimeoutSeconds }).toEqual({ name, timeout: 30 });
+      const retries = state.Retry as { ErrorEquals: string[] }[];
+      expect(retries.length).toBeGreaterThan(0);
+      for (const retry of retries) {
+        expect(retry.ErrorEquals).not.toContain('States.ALL');
+        expect(retry.ErrorEquals).not.toContain('States.TaskFailed');
+      }
+    }
+  });
+
+  test('catches every failure inside a Parallel branch so that one branch cannot fail the other', () => {
+    const parallels = Object.values(statesOf(workflow)).filter((state) => state.Type === 'Parallel');
+    expect(parallels).toHaveLength(1);
+    const [parallel] = parallels;
+    expect(parallel.ResultPath).toBeNull();
+    expect(parallel.Branches).toHaveLength(2);
+    for (const branch of parallel.Branches ?? []) {
+      const branchStates = branch.States as Record<string, State>;
+      const vendorTasks = Object.entries(branchStates).filter(
+        ([, state]) => state.Type === 'Task' && (state.Parameters as { FunctionName?: string }).FunctionName !== lambdaArn('record-task-failure'),
+      );
+      expect(vendorTasks).toHaveLength(1);
+      for (const [name, task] of vendorTasks) {
+        const catchers = task.Catch as { ErrorEquals: string[]; ResultPath: string; Next: string }[];
+        expect({ name, catchers }).toEqual({
+          name,
+          catchers: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: expect.any(String) }],
+        });
+        const recorder = branchStates[catchers[0].Next];
+        expect(recorder).toMatchObject({
+          Type: 'Task',
+          End: true,
+          ResultPath: null,
+          Parameters: {
+            FunctionName: lambdaArn('record-task-failure'),
+            Payload: { 'incidentId.$': expect.stringMatching(/incidentId$/), task: expect.any(String), 'error.$': '$.error' },
+          },
+          Retry: [TRANSIENT_RETRY],
+        });
+      }
+    }
+  });
+});
+
+describe('respond: paging and the responders', () => {
+  test('pages on-call for a confirmed breach before anything else goes out', () => {
+    const states = statesOf('respond');
+    expect(states['Is The Breach Still Active?'].Choices).toEqual([
+      { Variable: '$.confirmation.confirmed', BooleanEquals: true, Next: 'Page On-Call' },
+    ]);
+    expect(states['Page On-Call']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: lambdaArn('page-oncall'), Payload: { 'incidentId.$': '$.record.incidentId', mode: 'first' } },
+      ResultSelector: { 'paged.$': '$.Payload.paged' },
+      ResultPath: '$.page',
+      Next: 'Engage Responders',
+    });
+  });
+
+  test('makes no Slack call on any path that does not pass Page On-Call first', () => {
+    const definition = view.definition('respond');
+    const withoutPage = reachable(definition, definition.StartAt, 'Page On-Call');
+    expect(withoutPage).not.toContain('Open The Incident Channel');
+    expect(withoutPage).not.toContain('Engage Responders');
+    expect(reachable(definition, definition.StartAt, 'none')).toContain('Open The Incident Channel');
+  });
+
+  test('makes one fast page attempt: only Lambda service errors are retried, and any failure goes on to the responders', () => {
+    expect(statesOf('respond')['Page On-Call']).toMatchObject({
+      Retry: [{ ErrorEquals: LAMBDA_ERRORS, IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 2 }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.page', Next: 'Engage Responders' }],
+    });
+  });
+
+  test('opens the channel and makes sure of the page in parallel, then ends engaged', () => {
+    const engage = statesOf('respond')['Engage Responders'];
+    expect(engage).toMatchObject({ Type: 'Parallel', ResultPath: null, Next: 'Responders Engaged' });
+    expect(engage.Branches?.map((branch) => branch.StartAt)).toEqual(['Open The Incident Channel', 'Did The First Page Go Out?']);
+    expect(engage.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Workflow Failure' }]);
+    expect(statesOf('respond')['Responders Engaged']).toMatchObject({ Type: 'Succeed' });
+  });
+
+  test('opens the incident channel with VendorTransientError retried from 2 s, doubling, 4 times', () => {
+    const states = statesOf('respond');
+    expect(states['Open The Incident Channel']).toMatchObject({
+      Parameters: { FunctionName: lambdaArn('open-channel'), Payload: { 'incidentId.$': '$.record.incidentId' } },
+      Retry: [{ ErrorEquals: ['VendorTransientError'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 4 }, TRANSIENT_RETRY],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Channel Failure' }],
+    });
+    expect(states['Record The Channel Failure'].Parameters).toEqual({
+      FunctionName: lambdaArn('record-task-failure'),
+      Payload: { 'incidentId.$': '$.record.incidentId', task: 'open-channel', 'error.$': '$.error' },
+    });
+  });
+
+  test('retries the page only when the first one did not go out, VendorTransientError from 5 s, doubling, 5 times', () => {
+    const states = statesOf('respond');
+    expect(states['Did The First Page Go Out?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.page.paged', IsPresent: true },
+            { Variable: '$.page.paged', BooleanEquals: true },
+          ],
+          Next: 'Page Already Sent',
+        },
+      ],
+      Default: 'Retry The Page',
+    });
+    expect(states['Page Already Sent']).toMatchObject({ Type: 'Pass', End: true });
+    expect(states['Retry The Page']).toMatchObject({
+      Parameters: { FunctionName: lambdaArn('page-oncall'), Payload: { 'incidentId.$': '$.record.incidentId', mode: 'retry' } },
+      Retry: [{ ErrorEquals: ['VendorTransientError'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5 }, TRANSIENT_RETRY],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Page Failure' }],
+    });
+    expect(states['Record The Page Failure'].Parameters).toEqual({
+      FunctionName: lambdaArn('record-task-failure'),
+      Payload: { 'incidentId.$': '$.record.incidentId', task: 'page', 'error.$': '$.error' },
+    });
+  });
+});
+
+describe('respond: starting resolve', () => {
+  test('starts the resolve workflow natively, named after the incident, for a signal that resolved its incident', () => {
+    expect(statesOf('respond')['Start The Resolve Workflow']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution',
+      Parameters: {
+        StateMachineArn: localStateMachineArn(view.stateMachineId('resolve')),
+        'Name.$': "States.Format('resolve-{}', $.record.incidentId)",
+        Input: { 'incidentId.$': '$.record.incidentId', via: 'alert', 'by.$': '$.signal.alert.source' },
+      },
+      ResultPath: null,
+      TimeoutSeconds: 30,
+      Next: 'Signal Recorded',
+    });
+  });
+
+  test('retries the start on named transient errors only, treats an existing execution as started, records anything else', () => {
+    const start = statesOf('respond')['Start The Resolve Workflow'];
+    expect(start.Retry).toEqual([
+      {
+        ErrorEquals: ['StepFunctions.ExecutionLimitExceeded', 'StepFunctions.AWSStepFunctionsException', 'StepFunctions.SdkClientException'],
+        IntervalSeconds: 1,
+        BackoffRate: 2,
+        MaxAttempts: 4,
+      },
+    ]);
+    expect(start.Catch).toEqual([
+      {
+        ErrorEquals: ['StepFunctions.ExecutionAlreadyExists', 'StepFunctions.ExecutionAlreadyExistsException'],
+        ResultPath: '$.error',
+        Next: 'Signal Recorded',
+      },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Workflow Failure' },
+    ]);
+  });
+
+  test('lets the respond role start executions of the resolve state machine only, without run-job permissions', () => {
+    const statements = view.statementsOfRole(view.stateMachineRoleId('respond'));
+    const states = statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('states:')));
+    expect(states).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(view.stateMachineId('resolve')) }]);
+    const actions = statements.flatMap(actionsOf);
+    expect(actions).not.toContain('states:DescribeExecution');
+    expect(actions).not.toContain('states:StopExecution');
+    expect(actions.filter((action) => action.startsWith('events:'))).toEqual([]);
+  });
+});
+
+describe.each([
+  ['resolve', 'Close Out The Incident', 'Resolve The Page', 'resolve-page', 'Record The Page Resolution Failure', 'resolved', 'Incident Resolved'],
+  ['acknowledge', 'Spread The Acknowledgement', 'Acknowledge The Page', 'acknowledge-page', 'Record The Page Acknowledgement Failure', 'acknowledged', 'Acknowledgement Spread'],
+] as const)('the %s workflow', (workflow, parallelName, pageTask, pageHandler, pageFailure, event, succeeded) => {
+  test(`runs "${pageTask}" and "Update The Incident Channel" in parallel, then succeeds`, () => {
+    const definition = view.definition(workflow);
+    expect(definition.StartAt).toBe(parallelName);
+    const states = statesOf(workflow);
+    expect(states[parallelName]).toMatchObject({ Type: 'Parallel', ResultPath: null, Next: succeeded });
+    expect(states[parallelName].Branches?.map((branch) => branch.StartAt)).toEqual([pageTask, 'Update The Incident Channel']);
+    expect(states[succeeded]).toMatchObject({ Type: 'Succeed' });
+  });
+
+  test('passes the workflow input to the page task and the lifecycle event to the channel', () => {
+    const states = statesOf(workflow);
+    expect(states[pageTask].Parameters).toEqual({ FunctionName: lambdaArn(pageHandler), 'Payload.$': '$' });
+    expect(states['Update The Incident Channel'].Parameters).toEqual({
+      FunctionName: lambdaArn('update-channel'),
+      Payload: { 'incidentId.$': '$.incidentId', event, 'by.$': '$.by', 'via.$': '$.via' },
+    });
+  });
+
+  test('retries VendorTransientError from 2 s, doubling, 5 times, and records each branch failure under its task name', () => {
+    const states = statesOf(workflow);
+    for (const [task, recorder, taskName] of [
+      [pageTask, pageFailure, pageHandler],
+      ['Update The Incident Channel', 'Record The Channel Update Failure', 'update-channel'],
+    ] as const) {
+      expect(states[task]).toMatchObject({
+        Retry: [{ ErrorEquals: ['VendorTransientError'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 5 }, TRANSIENT_RETRY],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: recorder }],
+      });
+      expect(states[recorder].Parameters).toEqual({
+        FunctionName: lambdaArn('record-task-failure'),
+        Payload: { 'incidentId.$': '$.incidentId', task: taskName, 'error.$': '$.error' },
+      });
+    }
+  });
+
+  test('publishes its state machine ARN', () => {
+    const output = workflow === 'resolve' ? 'ResolveStateMachineArn' : 'AcknowledgeStateMachineArn';
+    template.hasOutput(output, { Value: ref(view.stateMachineId(workflow)) });
+  });
+});
+
+describe('state machine roles', () => {
+  test.each(WORKFLOWS)('gives the %s role no wildcard resource outside the log-delivery and X-Ray policy', (workflow) => {
+    const roleId = view.stateMachineRoleId(workflow);
+    const defaultPolicy = view
+      .resourcesOfType('AWS::IAM::Policy')
+      .filter(([id, policy]) => id.includes('DefaultPolicy') && JSON.stringify(policy.Properties?.Roles) === JSON.stringify([ref(roleId)]));
+    expect(defaultPolicy).toHaveLength(1);
+    const statements = (defaultPolicy[0][1].Properties?.PolicyDocument as { Statement: Parameters<typeof resourcesOf>[0][] }).Statement;
+    for (const statement of statements) {
+      expect(resourcesOf(statement)).not.toContain('*');
+    }
+  });
+
+  test('names the state machines respond, resolve and acknowledge', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+    for (const workflow of WORKFLOWS) {
+      template.hasResource('AWS::StepFunctions::StateMachine', { Metadata: Match.objectLike({ 'firebreak:workflow': workflow }) });
+    }
+  });
+});
