@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Runs a TypeScript file (benchmarks, scripts) through tsx: `node bin/run-ts.js FILE [args]`.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 require('tsx/cjs');
 const path = require('node:path');
 const file = process.argv[2];
