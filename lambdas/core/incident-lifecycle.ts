@@ -77,10 +77,14 @@ export function openIncident(signal: Signal, now: Date): { incident: Incident; e
     version: 1,
   };
   const unmapped = signal.mapped ? '' : ' (unmapped alert: default policy applies)';
-  return {
-    incident,
-    entries: [entry(id, signal, 'incident.opened', `Opened by ${alert.source} alert ${alert.name}${unmapped}`, now)],
-  };
+  const entries = [entry(id, signal, 'incident.opened', `Opened by ${alert.source} alert ${alert.name}${unmapped}`, now)];
+  // A breach already older than its flap hold (or an SLO without one) cannot flap: it is confirmed
+  // as it opens, and the workflow's wait and confirmation pass straight through.
+  if (Date.parse(flapHoldUntil) <= now.getTime()) {
+    const confirmed = confirmBreach(incident, now);
+    return { incident: { ...(confirmed.next ?? incident), version: 1 }, entries: [...entries, ...confirmed.entries] };
+  }
+  return { incident, entries };
 }
 
 /** Applies a firing signal to an active incident of its key. */

@@ -1,10 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
-import type { EngagementFunctions } from './engagement-functions';
-import { FirebreakStateMachine } from './firebreak-state-machine';
-import { TRANSIENT_RETRY, invokeTask, recordTaskFailureTask, vendorRetry } from './workflow-tasks';
+import type { Construct } from 'constructs';
+import { FollowUpChannelStateNames, FollowUpWorkflow, type FollowUpWorkflowOptions } from './follow-up-workflow';
 
 /**
  * State names of the `resolve` workflow. The embedded runner keys its task
@@ -14,31 +9,13 @@ export const ResolveStateNames = {
   closeOutIncident: 'Close Out The Incident',
   resolveThePage: 'Resolve The Page',
   recordPageResolutionFailure: 'Record The Page Resolution Failure',
-  updateIncidentChannel: 'Update The Incident Channel',
-  recordChannelUpdateFailure: 'Record The Channel Update Failure',
+  /** `Update The Incident Channel` and `Record The Channel Update Failure`, shared with `acknowledge`. */
+  ...FollowUpChannelStateNames,
   incidentResolved: 'Incident Resolved',
 } as const;
 
-/** Properties of {@link ResolveWorkflow}. */
-export interface ResolveWorkflowProps {
-  /** The paging and channel functions (`resolve-page`, `update-channel`, `record-task-failure`). */
-  readonly engagement: EngagementFunctions;
-
-  /**
-   * Whether the execution log includes each state's input and output (see
-   * `FirebreakStateMachineProps.logExecutionData`).
-   *
-   * @default false
-   */
-  readonly logExecutionData?: boolean;
-
-  /**
-   * Retention of the execution log group.
-   *
-   * @default logs.RetentionDays.THREE_MONTHS
-   */
-  readonly logRetention?: logs.RetentionDays;
-}
+/** Properties of {@link ResolveWorkflow} (the paging and channel functions: `resolve-page`, `update-channel`, `record-task-failure`). */
+export type ResolveWorkflowProps = FollowUpWorkflowOptions;
 
 /**
  * The `resolve` workflow: runs once per incident resolution, whichever side
@@ -46,11 +23,12 @@ export interface ResolveWorkflowProps {
  * PagerDuty webhook, or every alert of the incident resolved). Execution name
  * `resolve-<incident id>`; input `{incidentId, via, by}`.
  *
- * In parallel, it resolves the PagerDuty incident and posts the resolution to
- * the Slack channel (updating the pinned summary). Each branch retries
- * `VendorTransientError` with backoff; a failure that survives its retries is
- * written to the incident timeline and does not stop the other branch.
- * (Postmortem and corpus steps arrive with later issues.)
+ * A {@link FollowUpWorkflow}: in parallel, it resolves the PagerDuty incident
+ * and posts the resolution to the Slack channel (marking the pinned summary
+ * resolved). Each branch retries `VendorTransientError` with backoff; a
+ * failure that survives its retries is written to the incident timeline and
+ * does not stop the other branch. (Postmortem and corpus steps arrive with
+ * later issues.)
  *
  * STANDARD type, JSONPath, execution timeout 30 minutes, logging level ALL,
  * X-Ray tracing.
@@ -59,86 +37,20 @@ export interface ResolveWorkflowProps {
  * const resolve = new ResolveWorkflow(this, 'ResolveWorkflow', { engagement });
  * resolve.stateMachine.grantStartExecution(slackEvents.function);
  */
-export class ResolveWorkflow extends Construct {
-  /** The state machine. */
-  public readonly stateMachine: sfn.StateMachine;
-
-  /** The execution log group. */
-  public readonly logGroup: logs.LogGroup;
-
+export class ResolveWorkflow extends FollowUpWorkflow {
   constructor(scope: Construct, id: string, props: ResolveWorkflowProps) {
-    super(scope, id);
-    const engagement = props.engagement;
-    const vendorRetries = [vendorRetry(Duration.seconds(2), 5), TRANSIENT_RETRY];
-
-    const resolvePage = invokeTask(this, 'ResolveThePageTask', {
-      stateName: ResolveStateNames.resolveThePage,
-      comment: 'Resolve the PagerDuty incident (same dedup key as the trigger).',
-      lambdaFunction: engagement.resolvePage,
-      payload: sfn.TaskInput.fromJsonPathAt('$'),
-      resultPath: sfn.JsonPath.DISCARD,
-      retries: vendorRetries,
-    });
-    resolvePage.addCatch(
-      recordTaskFailureTask(this, 'RecordPageResolutionFailureTask', {
-        stateName: ResolveStateNames.recordPageResolutionFailure,
-        lambdaFunction: engagement.recordTaskFailure,
-        incidentIdPath: '$.incidentId',
-        task: 'resolve-page',
-        errorPath: '$.error',
-      }),
-      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
-    );
-
-    const updateChannel = invokeTask(this, 'UpdateIncidentChannelTask', {
-      stateName: ResolveStateNames.updateIncidentChannel,
-      comment: 'Post the resolution to the incident channel and mark the pinned summary resolved.',
-      lambdaFunction: engagement.updateChannel,
-      payload: sfn.TaskInput.fromObject({
-        incidentId: sfn.JsonPath.stringAt('$.incidentId'),
-        event: 'resolved',
-        by: sfn.JsonPath.stringAt('$.by'),
-        via: sfn.JsonPath.stringAt('$.via'),
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-      retries: vendorRetries,
-    });
-    updateChannel.addCatch(
-      recordTaskFailureTask(this, 'RecordChannelUpdateFailureTask', {
-        stateName: ResolveStateNames.recordChannelUpdateFailure,
-        lambdaFunction: engagement.recordTaskFailure,
-        incidentIdPath: '$.incidentId',
-        task: 'update-channel',
-        errorPath: '$.error',
-      }),
-      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
-    );
-
-    const closeOut = new sfn.Parallel(this, 'CloseOutIncident', {
-      stateName: ResolveStateNames.closeOutIncident,
-      comment:
-        'Resolve the page and update the channel independently: each branch writes its own failure to the ' +
-        'timeline, so a PagerDuty failure never blocks Slack and the other way round.',
-      resultPath: sfn.JsonPath.DISCARD,
-    })
-      .branch(resolvePage)
-      .branch(updateChannel);
-
-    const workflow = new FirebreakStateMachine(this, 'Workflow', {
+    super(scope, id, {
+      ...props,
       workflow: 'resolve',
-      comment: 'resolve: resolve the PagerDuty incident and update the Slack incident channel',
-      definition: closeOut.next(
-        new sfn.Succeed(this, 'IncidentResolved', {
-          stateName: ResolveStateNames.incidentResolved,
-          comment: 'The page is resolved and the channel updated (or each failure is on the timeline).',
-        }),
-      ),
-      invokedFunctions: [engagement.resolvePage, engagement.updateChannel, engagement.recordTaskFailure].map((fn) => fn.function),
-      timeout: Duration.minutes(30),
-      logExecutionData: props.logExecutionData,
-      logRetention: props.logRetention,
+      pageFunction: props.engagement.resolvePage,
+      event: 'resolved',
+      stateNames: {
+        followUp: ResolveStateNames.closeOutIncident,
+        pageAction: ResolveStateNames.resolveThePage,
+        recordPageActionFailure: ResolveStateNames.recordPageResolutionFailure,
+        done: ResolveStateNames.incidentResolved,
+      },
+      channelUpdateComment: 'Post the resolution to the incident channel and mark the pinned summary resolved.',
     });
-    this.stateMachine = workflow.stateMachine;
-    this.logGroup = workflow.logGroup;
   }
 }

@@ -21,10 +21,22 @@ export interface SimulatedUser {
   readonly name: string;
 }
 
+/** A user group of the simulated workspace (`S…`), as `usergroups.users.list` lists it. */
+export interface SimulatedUserGroup {
+  readonly id: string;
+  /** Member user ids, in the order they are listed. */
+  readonly users: readonly string[];
+}
+
 /** Options of {@link startSlackSimulator}. */
 export interface SlackSimulatorOptions {
   /** Users `users.lookupByEmail` and `conversations.invite` know. */
   readonly users?: readonly SimulatedUser[];
+  /**
+   * User groups `usergroups.users.list` knows (all enabled); any other id is
+   * `no_such_subteam`. Members need not be among `users`.
+   */
+  readonly userGroups?: readonly SimulatedUserGroup[];
   /** The bot's own user id (`auth.test`; creator and first member of every channel). @default 'U0FIREBREAK' */
   readonly botUserId?: string;
   /** The only token accepted; when unset any non-empty token is. */
@@ -108,7 +120,7 @@ export interface SlackSimulator {
   channels(): SimulatedChannel[];
   /** Messages of a channel (top level and thread replies), oldest first. */
   messages(channelId: string): SimulatedMessage[];
-  /** Forgets calls, channels, messages and queued faults (users stay). */
+  /** Forgets calls, channels, messages and queued faults (users and user groups stay). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -189,6 +201,7 @@ export async function startSlackSimulator(options: SlackSimulatorOptions = {}): 
 
 class Simulation {
   private readonly users: readonly SimulatedUser[];
+  private readonly userGroups: ReadonlyMap<string, readonly string[]>;
   private readonly botUserId: string;
   private readonly token?: string;
   private recorded: SlackCall[] = [];
@@ -201,6 +214,7 @@ class Simulation {
 
   constructor(options: SlackSimulatorOptions) {
     this.users = options.users ?? [];
+    this.userGroups = new Map((options.userGroups ?? []).map((g) => [g.id, [...g.users]]));
     this.botUserId = options.botUserId ?? 'U0FIREBREAK';
     this.token = options.token;
   }
@@ -431,6 +445,16 @@ class Simulation {
       const user = this.users.find((u) => u.email.toLowerCase() === email);
       if (user === undefined) throw new SlackError('users_not_found');
       return { user: userObject(user) };
+    },
+
+    // https://api.slack.com/methods/usergroups.users.list (not in the 2021 OpenAPI subset of the shared
+    // fixtures): `usergroup` required, `include_disabled` and `team_id` optional; answers `users`, an
+    // array of user ids; an unknown group is `no_such_subteam`. Simulated groups are all enabled, so
+    // `include_disabled` changes nothing; a missing `usergroup` names no group and gets the same error.
+    'usergroups.users.list': (p) => {
+      const members = this.userGroups.get(asString(p['usergroup']) ?? '');
+      if (members === undefined) throw new SlackError('no_such_subteam');
+      return { users: [...members] };
     },
   };
 

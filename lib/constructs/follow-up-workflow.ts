@@ -1,0 +1,186 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { EngagementFunctions } from './engagement-functions';
+import type { FirebreakFunction } from './firebreak-function';
+import { FirebreakStateMachine } from './firebreak-state-machine';
+import { TRANSIENT_RETRY, invokeTask, recordTaskFailureTask, vendorRetry } from './workflow-tasks';
+
+/**
+ * State names of the channel branch, the same in every follow-up workflow.
+ * The embedded runner keys its task overrides by state name: renaming one is
+ * a breaking change.
+ */
+export const FollowUpChannelStateNames = {
+  updateIncidentChannel: 'Update The Incident Channel',
+  recordChannelUpdateFailure: 'Record The Channel Update Failure',
+} as const;
+
+/** The state names that differ from one follow-up workflow to the next. */
+export interface FollowUpStateNames {
+  /** The `Parallel` of the page branch and the channel branch (`Close Out The Incident`). */
+  readonly followUp: string;
+  /** The task that acts on the PagerDuty incident (`Resolve The Page`). */
+  readonly pageAction: string;
+  /** The task that writes the page action's failure to the timeline (`Record The Page Resolution Failure`). */
+  readonly recordPageActionFailure: string;
+  /** The final `Succeed` (`Incident Resolved`). */
+  readonly done: string;
+}
+
+/** The event the channel branch posts, as `update-channel` takes it. */
+export type FollowUpEvent = 'resolved' | 'acknowledged';
+
+/** Properties every follow-up workflow takes from its caller. */
+export interface FollowUpWorkflowOptions {
+  /** The paging and channel functions (the page action's, `update-channel`, `record-task-failure`). */
+  readonly engagement: EngagementFunctions;
+
+  /**
+   * Whether the execution log includes each state's input and output (see
+   * `FirebreakStateMachineProps.logExecutionData`).
+   *
+   * @default false
+   */
+  readonly logExecutionData?: boolean;
+
+  /**
+   * Retention of the execution log group.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** Properties of {@link FollowUpWorkflow}. */
+export interface FollowUpWorkflowProps extends FollowUpWorkflowOptions {
+  /**
+   * Workflow name, which is also the verb of the page action (`resolve`,
+   * `acknowledge`): the `firebreak:workflow` metadata, part of the log group
+   * name, and the subject of the generated comments. The page action's
+   * failure is recorded on the timeline as task `<workflow>-page`.
+   */
+  readonly workflow: string;
+
+  /** The function that acts on the PagerDuty incident (`resolve-page`, `acknowledge-page`). */
+  readonly pageFunction: FirebreakFunction;
+
+  /** The event the channel branch posts to the incident channel. */
+  readonly event: FollowUpEvent;
+
+  /** The workflow's own state names (the channel branch uses {@link FollowUpChannelStateNames}). */
+  readonly stateNames: FollowUpStateNames;
+
+  /** The `Comment` of the channel update task: what it posts and how it changes the pinned summary. */
+  readonly channelUpdateComment: string;
+}
+
+/**
+ * A follow-up workflow: runs once per incident lifecycle event (resolution,
+ * acknowledgement) that follows the page, whichever side it started from.
+ * Execution name `<workflow>-<incident id>`; input `{incidentId, via, by}`.
+ *
+ * In parallel, it acts on the PagerDuty incident with the page function and
+ * posts the event to the Slack channel (updating the pinned summary). Each
+ * branch retries `VendorTransientError` with backoff; a failure that survives
+ * its retries is written to the incident timeline and does not stop the
+ * other branch.
+ *
+ * STANDARD type, JSONPath, execution timeout 30 minutes, logging level ALL,
+ * X-Ray tracing. `ResolveWorkflow` and `AcknowledgeWorkflow` are its two
+ * instances; subclass it (rather than wrapping it) so that the state
+ * machine's construct path, and so its logical ids, stay those of the
+ * subclass.
+ *
+ * @example
+ * class ResolveWorkflow extends FollowUpWorkflow {
+ *   constructor(scope: Construct, id: string, props: FollowUpWorkflowOptions) {
+ *     super(scope, id, { ...props, workflow: 'resolve', pageFunction: props.engagement.resolvePage, event: 'resolved', ... });
+ *   }
+ * }
+ */
+export class FollowUpWorkflow extends Construct {
+  /** The state machine. */
+  public readonly stateMachine: sfn.StateMachine;
+
+  /** The execution log group. */
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: FollowUpWorkflowProps) {
+    super(scope, id);
+    const { engagement, workflow, stateNames } = props;
+    const verb = workflow.charAt(0).toUpperCase() + workflow.slice(1);
+    const vendorRetries = [vendorRetry(Duration.seconds(2), 5), TRANSIENT_RETRY];
+
+    const pageAction = invokeTask(this, 'PageActionTask', {
+      stateName: stateNames.pageAction,
+      comment: `${verb} the PagerDuty incident (same dedup key as the trigger).`,
+      lambdaFunction: props.pageFunction,
+      payload: sfn.TaskInput.fromJsonPathAt('$'),
+      resultPath: sfn.JsonPath.DISCARD,
+      retries: vendorRetries,
+    });
+    pageAction.addCatch(
+      recordTaskFailureTask(this, 'RecordPageActionFailureTask', {
+        stateName: stateNames.recordPageActionFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.incidentId',
+        task: `${workflow}-page`,
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+
+    const updateChannel = invokeTask(this, 'UpdateIncidentChannelTask', {
+      stateName: FollowUpChannelStateNames.updateIncidentChannel,
+      comment: props.channelUpdateComment,
+      lambdaFunction: engagement.updateChannel,
+      payload: sfn.TaskInput.fromObject({
+        incidentId: sfn.JsonPath.stringAt('$.incidentId'),
+        event: props.event,
+        by: sfn.JsonPath.stringAt('$.by'),
+        via: sfn.JsonPath.stringAt('$.via'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retries: vendorRetries,
+    });
+    updateChannel.addCatch(
+      recordTaskFailureTask(this, 'RecordChannelUpdateFailureTask', {
+        stateName: FollowUpChannelStateNames.recordChannelUpdateFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.incidentId',
+        task: 'update-channel',
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+
+    const followUp = new sfn.Parallel(this, 'FollowUp', {
+      stateName: stateNames.followUp,
+      comment:
+        `${verb} the page and update the channel independently: each branch writes its own failure to the ` +
+        'timeline, so a PagerDuty failure never blocks Slack and the other way round.',
+      resultPath: sfn.JsonPath.DISCARD,
+    })
+      .branch(pageAction)
+      .branch(updateChannel);
+
+    const stateMachine = new FirebreakStateMachine(this, 'Workflow', {
+      workflow,
+      comment: `${workflow}: ${workflow} the PagerDuty incident and update the Slack incident channel`,
+      definition: followUp.next(
+        new sfn.Succeed(this, 'Done', {
+          stateName: stateNames.done,
+          comment: `The page is ${props.event} and the channel updated (or each failure is on the timeline).`,
+        }),
+      ),
+      invokedFunctions: [props.pageFunction, engagement.updateChannel, engagement.recordTaskFailure].map((fn) => fn.function),
+      timeout: Duration.minutes(30),
+      logExecutionData: props.logExecutionData,
+      logRetention: props.logRetention,
+    });
+    this.stateMachine = stateMachine.stateMachine;
+    this.logGroup = stateMachine.logGroup;
+  }
+}
