@@ -11,6 +11,11 @@
  * 2. Sustained deliveries per second with 8 and 32 keep-alive clients, then
  *    the tail until every accepted signal is recorded. Target: ≥ 500/s.
  * 3. Peak RSS (sampled every 100 ms).
+ * 4. (Run first, on the fresh target.) POST → PagerDuty trigger received by
+ *    the built-in simulator, over sequential `PromptInjectionDetected`
+ *    deliveries (flap hold 0 s), with the step breakdown from the engine
+ *    history; each trigger must arrive exactly once per incident. Target:
+ *    p99 ≤ 25 ms. See `pagerduty-trigger.ts`.
  *
  * Every delivery is one firing `AdversarialRefusalRateLow` alert of
  * `support-bot` with a unique fingerprint and model label, so each one opens
@@ -18,10 +23,11 @@
  *
  * Prints a table, writes `bench/results/alert-intake.json`. Exit code 0 when
  * the run was correct (even if a target is missed), 1 when a delivery was
- * refused, failed or never recorded.
+ * refused, failed or never recorded, or a page did not arrive exactly once.
  *
  * Knobs (environment): BENCH_WARMUP (50), BENCH_SEQUENTIAL (1000),
- * BENCH_CLIENTS (8,32), BENCH_DURATION_MS (5000).
+ * BENCH_CLIENTS (8,32), BENCH_DURATION_MS (5000), BENCH_PD_WARMUP (20),
+ * BENCH_PD_DELIVERIES (300; 0 skips the PagerDuty phase).
  */
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
@@ -33,6 +39,7 @@ import type { EmbeddedTarget, startEmbedded as StartEmbedded } from '../local/em
 import type { LocalExecution } from '../local/workflows/local-workflow-engine';
 import type { RespondStateNames as RespondStateNamesType } from '../lib/constructs/respond-workflow';
 import { alertmanagerWebhook } from '../test/support/payloads';
+import { PAGE_ALERTNAME, PAGE_SLO, PAGE_STEPS, PAGE_TARGETS, pagerDutyTriggerPhase, type PageResult } from './pagerduty-trigger';
 import { round, summarize, type Summary } from './stats';
 
 // ---------------------------------------------------------------------------
@@ -50,6 +57,8 @@ const CONFIG = {
   sequential: Math.max(1, intFromEnv('BENCH_SEQUENTIAL', 1000)),
   clients: (process.env.BENCH_CLIENTS ?? '8,32').split(',').map((c) => Math.max(1, Number.parseInt(c, 10) || 1)),
   durationMs: Math.max(1000, intFromEnv('BENCH_DURATION_MS', 5000)),
+  pdWarmup: intFromEnv('BENCH_PD_WARMUP', 20),
+  pdDeliveries: intFromEnv('BENCH_PD_DELIVERIES', 300),
   /** One request may take this long before it counts as failed. */
   requestTimeoutMs: 10_000,
   /** After posting stops, every accepted signal must be recorded within this. */
@@ -404,6 +413,7 @@ function row(cells: readonly string[]): string {
 }
 
 function printReport(
+  page: PageResult | undefined,
   sequential: SequentialResult,
   sustained: readonly SustainedResult[],
   memory: { startRssMb: number; peakRssMb: number; endRssMb: number },
@@ -417,6 +427,7 @@ function printReport(
   lines.push(`Firebreak alert intake — embedded target (dynalite on disk, HTTP on 127.0.0.1), node ${process.version}, ${os.cpus().length} CPUs`);
   lines.push(row(['metric', 'value', 'target', 'met']));
   lines.push(row(['-'.repeat(36), '-'.repeat(34), '-'.repeat(12), '---']));
+  if (page !== undefined) lines.push(...pageRows(page));
   lines.push(row([`POST → recorded, ${seq.deliveries} sequential`, `p50 ${ms(seq.recorded.p50)}  p90 ${ms(seq.recorded.p90)}`, '', '']));
   lines.push(row(['', `p99 ${ms(seq.recorded.p99)}  max ${ms(seq.recorded.max)}`, `p99 ≤ ${TARGETS.recordedP99Ms} ms`, yesNo(seq.recorded.p99 <= TARGETS.recordedP99Ms)]));
   lines.push(row(['POST → 202, same deliveries', `p50 ${ms(seq.accepted202.p50)}  p90 ${ms(seq.accepted202.p90)}`, '', '']));
@@ -435,9 +446,44 @@ function printReport(
   lines.push(row(['load average (1 min), start → end', `${loadAtStart.toFixed(2)} → ${(os.loadavg()[0] ?? 0).toFixed(2)} on ${os.cpus().length} CPUs`, '', '']));
   lines.push('');
   for (const failure of failures) lines.push(`FAIL ${failure}`);
-  lines.push(failures.length === 0 ? 'correctness: OK (every delivery answered 202 and was recorded as its own incident)' : `FAIL correctness: ${failures.length} problem(s), see above`);
+  lines.push(
+    failures.length === 0
+      ? `correctness: OK (every delivery answered 202 and was recorded as its own incident${page === undefined ? '' : '; every incident of the PagerDuty phase paged exactly once'})`
+      : `FAIL correctness: ${failures.length} problem(s), see above`,
+  );
   lines.push(`results: ${path.relative(process.cwd(), RESULTS_FILE)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Table rows of the PagerDuty phase. */
+function pageRows(page: PageResult): string[] {
+  const p = page;
+  const pair = (s: Summary, a: 'p50' | 'p99', b: 'p90' | 'p99' | 'max'): string => `${a} ${ms(s[a])}  ${b} ${ms(s[b])}`;
+  const lines = [
+    row([`POST → PD trigger recv, ${p.deliveries} seq`, pair(p.triggerReceived, 'p50', 'p90'), '', '']),
+    row(['', pair(p.triggerReceived, 'p99', 'max'), `p99 ≤ ${PAGE_TARGETS.triggerP99Ms} ms`, yesNo(p.triggerReceived.p99 <= PAGE_TARGETS.triggerP99Ms)]),
+    row(["  same, simulator's `at` (±1 ms)", pair(p.simulatorAt, 'p50', 'p90'), '', '']),
+    row(['', pair(p.simulatorAt, 'p99', 'max'), '', '']),
+    row(['  POST → Page On-Call exited (bound)', pair(p.pageExited, 'p50', 'p90'), '', '']),
+    row(['', pair(p.pageExited, 'p99', 'max'), '', '']),
+    row(['  POST → 202', pair(p.accepted202, 'p50', 'p99'), '', '']),
+  ];
+  for (const step of PAGE_STEPS) {
+    const s = p.steps[step];
+    lines.push(row([`    ${step}`, `p50 ${ms(s.p50)}  p99 ${ms(s.p99)}  mean ${ms(s.mean)}`, '', '']));
+  }
+  const slow = p.slowest[0];
+  if (slow !== undefined) {
+    const top = Object.entries(slow.steps)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([step, value]) => `${step} ${ms(value)}`)
+      .join(', ');
+    lines.push(row(['  slowest delivery', `${ms(slow.triggerMs)}: ${top}`, '', '']));
+  }
+  const once = p.exactlyOnce;
+  lines.push(row(['  incidents paged exactly once', `${once.incidentsWithOneTrigger} / ${once.incidents} (${once.triggers} triggers)`, 'all', yesNo(once.incidentsWithOneTrigger === once.incidents && once.unknownDedupKeys === 0)]));
+  return lines;
 }
 
 function roundSummary(summary: Summary | null): Summary | null {
@@ -493,6 +539,16 @@ async function main(): Promise<number> {
       }
     }
     const startRssMb = mb(memory.sample());
+
+    // First, on the fresh target: the later phases leave thousands of executions in the
+    // 2-minute flap-hold Wait, and their own failures must not cut this phase's warm-up short.
+    let page: PageResult | undefined;
+    const pageFailures: string[] = [];
+    if (CONFIG.pdDeliveries > 0) {
+      process.stdout.write(`PagerDuty: ${CONFIG.pdWarmup} warm-up + ${CONFIG.pdDeliveries} sequential ${PAGE_ALERTNAME} deliveries …\n`);
+      page = await pagerDutyTriggerPhase(target, RespondStateNames, { warmup: CONFIG.pdWarmup, deliveries: CONFIG.pdDeliveries, timeoutMs: CONFIG.requestTimeoutMs }, pageFailures);
+    }
+
     const tracker = new RecordTracker(RespondStateNames);
     target.engine.history.on('state', tracker.onState);
     const url = `${target.url}/alerts/alertmanager`;
@@ -507,6 +563,7 @@ async function main(): Promise<number> {
     }
 
     target.engine.history.off('state', tracker.onState);
+    failures.unshift(...pageFailures);
     memory.stop();
     const memoryReport = { startRssMb, peakRssMb: mb(memory.peak), endRssMb: mb(process.memoryUsage().rss) };
     const wallMs = performance.now() - wallStart;
@@ -524,7 +581,29 @@ async function main(): Promise<number> {
         loadAverage1mAtEnd: round(os.loadavg()[0] ?? 0, 2),
       },
       target: 'embedded (startEmbedded: dynalite on disk, HTTP on 127.0.0.1, synthesized respond workflow, real flap-hold Wait)',
-      config: { ...CONFIG, clients: [...CONFIG.clients], alertname: ALERTNAME, slo: EXPECTED_SLO },
+      config: { ...CONFIG, clients: [...CONFIG.clients], alertname: ALERTNAME, slo: EXPECTED_SLO, pdAlertname: PAGE_ALERTNAME, pdSlo: PAGE_SLO },
+      pagerDutyTrigger:
+        page === undefined
+          ? null
+          : {
+              how:
+                'sequential deliveries, each after the previous respond execution settled; trigger received = the PagerDuty simulator server starting POST /v2/enqueue (http.server.request.start diagnostics channel), from performance.now() just before fetch; simulatorAt = the recorded call\'s `at` (ms) minus Date.now() before fetch; steps from engine history StateEntered/StateExited, stamped with performance.now() when emitted',
+              warmup: page.warmup,
+              deliveries: page.deliveries,
+              durationMs: round(page.durationMs),
+              postToTriggerReceivedMs: roundSummary(page.triggerReceived),
+              postToSimulatorCallAtMs: roundSummary(page.simulatorAt),
+              postToPageOnCallExitedMs: roundSummary(page.pageExited),
+              postTo202Ms: roundSummary(page.accepted202),
+              stepsMs: Object.fromEntries(PAGE_STEPS.map((step) => [step, roundSummary(page.steps[step])])),
+              slowest: page.slowest.map((s) => ({
+                signalId: s.signalId,
+                triggerMs: round(s.triggerMs),
+                ackMs: round(s.ackMs),
+                stepsMs: Object.fromEntries(Object.entries(s.steps).map(([k, v]) => [k, round(v)])),
+              })),
+              exactlyOnce: page.exactlyOnce,
+            },
       sequential: {
         warmup: sequential.warmup,
         deliveries: sequential.deliveries,
@@ -553,6 +632,9 @@ async function main(): Promise<number> {
       })),
       memory: memoryReport,
       targets: {
+        ...(page === undefined
+          ? {}
+          : { pagerDutyTriggerP99: { targetMs: PAGE_TARGETS.triggerP99Ms, measuredMs: round(page.triggerReceived.p99), met: page.triggerReceived.p99 <= PAGE_TARGETS.triggerP99Ms } }),
         recordedP99: { targetMs: TARGETS.recordedP99Ms, measuredMs: round(sequential.recorded.p99), met: sequential.recorded.p99 <= TARGETS.recordedP99Ms },
         deliveriesPerSecond: sustained.map((s) => ({
           clients: s.clients,
@@ -567,7 +649,7 @@ async function main(): Promise<number> {
     };
     fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
     fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-    printReport(sequential, sustained, memoryReport, failures, wallMs, loadAtStart);
+    printReport(page, sequential, sustained, memoryReport, failures, wallMs, loadAtStart);
     return failures.length === 0 ? 0 : 1;
   } finally {
     memory.stop();

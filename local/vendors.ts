@@ -72,13 +72,17 @@ export async function wireVendors(dataDir: string, env: NodeJS.ProcessEnv = proc
   if (real(env, 'SLACK_BOT_TOKEN') !== undefined) {
     services.push({ name: 'Slack', mode: `real: Web API at ${real(env, 'SLACK_API_URL') ?? 'https://slack.com/api/'}` });
   } else {
-    // The simulated workspace has the on-call engineer and every configured responder as members.
-    const responders = (env.FIREBREAK_RESPONDERS ?? '').split(',').map((id) => id.trim()).filter((id) => /^[UW][A-Z0-9]+$/.test(id));
+    // The simulated workspace has the on-call engineer and every configured responder as members, and
+    // every configured responder group (with the on-call engineer in it).
+    const configured = (env.FIREBREAK_RESPONDERS ?? '').split(',').map((id) => id.trim());
+    const responders = configured.filter((id) => /^[UW][A-Z0-9]+$/.test(id));
+    const groups = configured.filter((id) => /^S[A-Z0-9]+$/.test(id));
     const slack = await startSlackSimulator({
       users: [
         { id: SIMULATED_ON_CALL.slackUserId, email: SIMULATED_ON_CALL.email, name: SIMULATED_ON_CALL.name },
         ...responders.map((id) => ({ id, email: `${id.toLowerCase()}@firebreak.example`, name: `Responder ${id}` })),
       ],
+      userGroups: groups.map((id) => ({ id, users: [SIMULATED_ON_CALL.slackUserId] })),
     });
     closers.push(() => slack.close());
     simulators.slack = slack;

@@ -23,14 +23,10 @@ export type AcknowledgeWorkflowProps = FollowUpWorkflowOptions;
  * in Slack, or a PagerDuty webhook). Execution name
  * `acknowledge-<incident id>`; input `{incidentId, via, by}`.
  *
- * A {@link FollowUpWorkflow}: in parallel, it acknowledges the PagerDuty
- * incident and posts the acknowledgement to the Slack channel (updating the
- * pinned summary). Each branch retries `VendorTransientError` with backoff; a
- * failure that survives its retries is written to the incident timeline and
- * does not stop the other branch.
- *
- * STANDARD type, JSONPath, execution timeout 30 minutes, logging level ALL,
- * X-Ray tracing.
+ * A {@link FollowUpWorkflow} (see there for the branches, retries, failure
+ * handling and state machine settings): it acknowledges the PagerDuty
+ * incident and posts the acknowledgement to the Slack channel, updating the
+ * pinned summary.
  *
  * @example
  * const acknowledge = new AcknowledgeWorkflow(this, 'AcknowledgeWorkflow', { engagement });

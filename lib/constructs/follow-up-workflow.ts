@@ -111,28 +111,17 @@ export class FollowUpWorkflow extends Construct {
     super(scope, id);
     const { engagement, workflow, stateNames } = props;
     const verb = workflow.charAt(0).toUpperCase() + workflow.slice(1);
-    const vendorRetries = [vendorRetry(Duration.seconds(2), 5), TRANSIENT_RETRY];
 
-    const pageAction = invokeTask(this, 'PageActionTask', {
+    const pageAction = vendorBranch(this, 'PageAction', {
       stateName: stateNames.pageAction,
       comment: `${verb} the PagerDuty incident (same dedup key as the trigger).`,
       lambdaFunction: props.pageFunction,
       payload: sfn.TaskInput.fromJsonPathAt('$'),
-      resultPath: sfn.JsonPath.DISCARD,
-      retries: vendorRetries,
+      task: `${workflow}-page`,
+      failureStateName: stateNames.recordPageActionFailure,
+      recordTaskFailure: engagement.recordTaskFailure,
     });
-    pageAction.addCatch(
-      recordTaskFailureTask(this, 'RecordPageActionFailureTask', {
-        stateName: stateNames.recordPageActionFailure,
-        lambdaFunction: engagement.recordTaskFailure,
-        incidentIdPath: '$.incidentId',
-        task: `${workflow}-page`,
-        errorPath: '$.error',
-      }),
-      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
-    );
-
-    const updateChannel = invokeTask(this, 'UpdateIncidentChannelTask', {
+    const updateChannel = vendorBranch(this, 'UpdateIncidentChannel', {
       stateName: FollowUpChannelStateNames.updateIncidentChannel,
       comment: props.channelUpdateComment,
       lambdaFunction: engagement.updateChannel,
@@ -142,19 +131,10 @@ export class FollowUpWorkflow extends Construct {
         by: sfn.JsonPath.stringAt('$.by'),
         via: sfn.JsonPath.stringAt('$.via'),
       }),
-      resultPath: sfn.JsonPath.DISCARD,
-      retries: vendorRetries,
+      task: 'update-channel',
+      failureStateName: FollowUpChannelStateNames.recordChannelUpdateFailure,
+      recordTaskFailure: engagement.recordTaskFailure,
     });
-    updateChannel.addCatch(
-      recordTaskFailureTask(this, 'RecordChannelUpdateFailureTask', {
-        stateName: FollowUpChannelStateNames.recordChannelUpdateFailure,
-        lambdaFunction: engagement.recordTaskFailure,
-        incidentIdPath: '$.incidentId',
-        task: 'update-channel',
-        errorPath: '$.error',
-      }),
-      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
-    );
 
     const followUp = new sfn.Parallel(this, 'FollowUp', {
       stateName: stateNames.followUp,
@@ -183,4 +163,53 @@ export class FollowUpWorkflow extends Construct {
     this.stateMachine = stateMachine.stateMachine;
     this.logGroup = stateMachine.logGroup;
   }
+}
+
+/** Options of {@link vendorBranch}. */
+interface VendorBranchOptions {
+  /** The state name of the vendor task. */
+  readonly stateName: string;
+  /** What the vendor task does, as its `Comment`. */
+  readonly comment: string;
+  /** The function the vendor task invokes. */
+  readonly lambdaFunction: FirebreakFunction;
+  /** The `Payload` of the invocation; the result is discarded. */
+  readonly payload: sfn.TaskInput;
+  /** The vendor task's name on the incident timeline when it fails (`update-channel`). */
+  readonly task: string;
+  /** The state name of the task that records the failure. */
+  readonly failureStateName: string;
+  /** The `record-task-failure` function. */
+  readonly recordTaskFailure: FirebreakFunction;
+}
+
+/**
+ * One branch of the follow-up `Parallel`: a vendor task that retries
+ * `VendorTransientError` (2 s, doubling, 5 attempts) and the standard
+ * transient errors, and catches whatever survives them into a
+ * `record-task-failure` task, so the branch ends quietly on the timeline.
+ *
+ * @param scope - the construct the tasks belong to
+ * @param id - stem of the construct ids (`<id>Task`, `Record<id>FailureTask`)
+ * @param options - see {@link VendorBranchOptions}
+ * @returns the vendor task, its catch attached
+ */
+function vendorBranch(scope: Construct, id: string, options: VendorBranchOptions): sfn.TaskStateBase {
+  return invokeTask(scope, `${id}Task`, {
+    stateName: options.stateName,
+    comment: options.comment,
+    lambdaFunction: options.lambdaFunction,
+    payload: options.payload,
+    resultPath: sfn.JsonPath.DISCARD,
+    retries: [vendorRetry(Duration.seconds(2), 5), TRANSIENT_RETRY],
+  }).addCatch(
+    recordTaskFailureTask(scope, `Record${id}FailureTask`, {
+      stateName: options.failureStateName,
+      lambdaFunction: options.recordTaskFailure,
+      incidentIdPath: '$.incidentId',
+      task: options.task,
+      errorPath: '$.error',
+    }),
+    { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+  );
 }

@@ -23,15 +23,10 @@ export type ResolveWorkflowProps = FollowUpWorkflowOptions;
  * PagerDuty webhook, or every alert of the incident resolved). Execution name
  * `resolve-<incident id>`; input `{incidentId, via, by}`.
  *
- * A {@link FollowUpWorkflow}: in parallel, it resolves the PagerDuty incident
- * and posts the resolution to the Slack channel (marking the pinned summary
- * resolved). Each branch retries `VendorTransientError` with backoff; a
- * failure that survives its retries is written to the incident timeline and
- * does not stop the other branch. (Postmortem and corpus steps arrive with
- * later issues.)
- *
- * STANDARD type, JSONPath, execution timeout 30 minutes, logging level ALL,
- * X-Ray tracing.
+ * A {@link FollowUpWorkflow} (see there for the branches, retries, failure
+ * handling and state machine settings): it resolves the PagerDuty incident
+ * and posts the resolution to the Slack channel, marking the pinned summary
+ * resolved. (Postmortem and corpus steps arrive with later issues.)
  *
  * @example
  * const resolve = new ResolveWorkflow(this, 'ResolveWorkflow', { engagement });
