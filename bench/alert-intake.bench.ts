@@ -479,8 +479,9 @@ function pageRows(page: PageResult): string[] {
       .slice(0, 3)
       .map(([step, value]) => `${step} ${ms(value)}`)
       .join(', ');
-    lines.push(row(['  slowest delivery', `${ms(slow.triggerMs)}: ${top}`, '', '']));
+    lines.push(row(['  slowest delivery', `${ms(slow.triggerMs)} (GC ${ms(slow.gcMs)}): ${top}`, '', '']));
   }
+  lines.push(row(['  GC pauses inside POST → trigger', `p50 ${ms(p.gcInWindow.p50)}  p99 ${ms(p.gcInWindow.p99)}  max ${ms(p.gcInWindow.max)}`, '', '']));
   const once = p.exactlyOnce;
   lines.push(row(['  incidents paged exactly once', `${once.incidentsWithOneTrigger} / ${once.incidents} (${once.triggers} triggers)`, 'all', yesNo(once.incidentsWithOneTrigger === once.incidents && once.unknownDedupKeys === 0)]));
   return lines;
@@ -596,10 +597,13 @@ async function main(): Promise<number> {
               postToPageOnCallExitedMs: roundSummary(page.pageExited),
               postTo202Ms: roundSummary(page.accepted202),
               stepsMs: Object.fromEntries(PAGE_STEPS.map((step) => [step, roundSummary(page.steps[step])])),
+              gcInsidePostToTriggerMs: roundSummary(page.gcInWindow),
+              gc: { count: page.gc.count, totalMs: round(page.gc.totalMs), maxMs: round(page.gc.maxMs) },
               slowest: page.slowest.map((s) => ({
                 signalId: s.signalId,
                 triggerMs: round(s.triggerMs),
                 ackMs: round(s.ackMs),
+                gcMs: round(s.gcMs),
                 stepsMs: Object.fromEntries(Object.entries(s.steps).map(([k, v]) => [k, round(v)])),
               })),
               exactlyOnce: page.exactlyOnce,

@@ -22,6 +22,9 @@
  *   history events (stamped with `performance.now()` as they are emitted; the
  *   events' own `timestamp` is `Date.now()`, whole milliseconds).
  *
+ * Garbage-collection pauses (`gc` performance entries) that overlap each
+ * POST → trigger window are summed, to tell pauses from slow steps.
+ *
  * Correctness (any miss is a failure): each delivery answered 202 with one
  * fresh, mapped signal; each execution paged on its first attempt and
  * succeeded; exactly one `/v2/enqueue` call arrived during each delivery, a
@@ -32,7 +35,7 @@
  */
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import type { EmbeddedTarget } from '../local/embedded';
 import type { RecordedCall } from '../local/simulators/pagerduty-simulator';
 import type { LocalExecution } from '../local/workflows/local-workflow-engine';
@@ -234,6 +237,8 @@ interface DeliveryMeasure {
   readonly simulatorAtMs: number;
   readonly pageExitedMs: number;
   readonly steps: Record<PageStep, number>;
+  /** performance.now() just before the POST and when the trigger arrived. */
+  readonly window: { readonly start: number; readonly end: number };
 }
 
 let pageCounter = 0;
@@ -288,8 +293,12 @@ export interface PageResult {
   readonly pageExited: Summary;
   readonly accepted202: Summary;
   readonly steps: Record<PageStep, Summary>;
-  /** The slowest deliveries (POST → trigger received), with their steps. */
-  readonly slowest: { signalId: string; triggerMs: number; ackMs: number; steps: Record<PageStep, number> }[];
+  /** GC pause time inside each POST → trigger window. */
+  readonly gcInWindow: Summary;
+  /** GC over the measured deliveries: pauses, their total and the longest. */
+  readonly gc: { count: number; totalMs: number; maxMs: number };
+  /** The slowest deliveries (POST → trigger received), with their steps and the GC pause time inside. */
+  readonly slowest: { signalId: string; triggerMs: number; ackMs: number; gcMs: number; steps: Record<PageStep, number> }[];
   readonly exactlyOnce: { incidents: number; triggers: number; incidentsWithOneTrigger: number; unknownDedupKeys: number };
 }
 
@@ -381,6 +390,7 @@ export async function pagerDutyTriggerPhase(
       simulatorAtMs: Date.parse(call.at) - wall0,
       pageExitedMs: pageExited - t0,
       steps,
+      window: { start: t0, end: arrival.perf },
     };
   };
 
@@ -393,6 +403,11 @@ export async function pagerDutyTriggerPhase(
     }
   };
 
+  const gcPauses: { start: number; end: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   arrivals.start();
   target.engine.history.on('state', history.onState);
   const measured: DeliveryMeasure[] = [];
@@ -407,8 +422,15 @@ export async function pagerDutyTriggerPhase(
   } finally {
     target.engine.history.off('state', history.onState);
     arrivals.stop();
+    // Entries are delivered asynchronously: let the last ones in, then stop.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const entry of gcObserver.takeRecords()) gcPauses.push({ start: entry.startTime, end: entry.startTime + entry.duration });
+    gcObserver.disconnect();
   }
   const durationMs = performance.now() - started;
+  const gcIn = (window: { start: number; end: number }): number =>
+    gcPauses.reduce((total, pause) => total + Math.max(0, Math.min(pause.end, window.end) - Math.max(pause.start, window.start)), 0);
+  const measuredPauses = gcPauses.filter((pause) => pause.end > started);
   if (measured.length === 0) throw new Error(`no PagerDuty delivery was measured: ${failures.slice(0, 3).join('; ')}`);
 
   // Exactly one trigger per incident, over the whole phase (warm-up included).
@@ -433,7 +455,7 @@ export async function pagerDutyTriggerPhase(
   const slowest = [...measured]
     .sort((a, b) => b.triggerMs - a.triggerMs)
     .slice(0, Math.max(3, Math.ceil(measured.length / 100)))
-    .map((m) => ({ signalId: m.signalId, triggerMs: m.triggerMs, ackMs: m.ackMs, steps: m.steps }));
+    .map((m) => ({ signalId: m.signalId, triggerMs: m.triggerMs, ackMs: m.ackMs, gcMs: gcIn(m.window), steps: m.steps }));
   return {
     warmup: config.warmup,
     deliveries: measured.length,
@@ -443,6 +465,12 @@ export async function pagerDutyTriggerPhase(
     pageExited: summarize(measured.map((m) => m.pageExitedMs)),
     accepted202: summarize(measured.map((m) => m.ackMs)),
     steps,
+    gcInWindow: summarize(measured.map((m) => gcIn(m.window))),
+    gc: {
+      count: measuredPauses.length,
+      totalMs: measuredPauses.reduce((total, pause) => total + pause.end - pause.start, 0),
+      maxMs: measuredPauses.reduce((longest, pause) => Math.max(longest, pause.end - pause.start), 0),
+    },
     slowest,
     exactlyOnce: { incidents: incidents.size, triggers: triggers.length, incidentsWithOneTrigger, unknownDedupKeys },
   };
