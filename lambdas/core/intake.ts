@@ -8,7 +8,7 @@ export interface AcceptedSignal {
   readonly status: Signal['alert']['status'];
   readonly slo: string;
   readonly mapped: boolean;
-  /** true when this exact signal had been accepted before (a redelivery). */
+  /** true when this exact signal was stored already when this delivery's write arrived (a redelivery). */
   readonly duplicate: boolean;
 }
 
@@ -43,8 +43,10 @@ export async function acceptDelivery(
   const accepted: AcceptedSignal[] = [];
   // Sequential on purpose: alerts of one group keep their order into the workflows.
   for (const signal of signals) {
-    const stored = await deps.inbox.accept(signal, deps.clock.now());
-    await deps.starter.startRespond(signal);
+    // Both at once: the answer waits for both, so a 2xx still means stored. Should the start win and
+    // the store fail, the sender gets an error and retries, and the workflow's own first step stores
+    // the signal anyway: nothing is lost either way.
+    const [stored] = await Promise.all([deps.inbox.accept(signal, deps.clock.now()), deps.starter.startRespond(signal)]);
     accepted.push({ signalId: signal.id, status: signal.alert.status, slo: signal.key.slo, mapped: signal.mapped, duplicate: stored === 'duplicate' });
   }
   return { accepted, ignored: delivery.ignored, truncatedAlerts: delivery.truncatedAlerts };

@@ -1,5 +1,5 @@
 import { IncidentNotFoundError, IncidentVersionConflictError } from './errors';
-import type { Incident } from './incident';
+import { isActive, type Incident } from './incident';
 import { applyResolved, confirmBreach, joinFiring, openIncident, type IncidentChange } from './incident-lifecycle';
 import type { Clock, IncidentStore, SignalInbox, SignalOutcome } from './ports';
 import type { Signal } from './signal';
@@ -10,6 +10,8 @@ export interface RecordSignalResult {
   readonly incidentId: string | null;
   /** When the flap hold of the incident ends (ISO), or null without an incident. */
   readonly flapHoldUntil: string | null;
+  /** true when the incident's breach is confirmed already (its flap hold had passed when it opened). */
+  readonly confirmed: boolean;
 }
 
 /** The ports `recordSignal` and `confirmIncidentBreach` use. */
@@ -38,13 +40,17 @@ async function withConflictRetry<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function applyOnce(deps: IncidentDeps, signal: Signal, prefetched?: Incident): Promise<{ outcome: SignalOutcome; incident: Incident | undefined }> {
+async function applyOnce(
+  deps: IncidentDeps,
+  signal: Signal,
+  prefetched: { active: Incident | undefined } | undefined,
+): Promise<{ outcome: SignalOutcome; incident: Incident | undefined; afterOpen?: () => Promise<Incident> }> {
   const now = deps.clock.now();
-  let active = prefetched ?? (await deps.store.findActiveByKey(signal.key));
+  let active = prefetched === undefined ? await deps.store.findActiveByKey(signal.key) : prefetched.active;
   if (signal.alert.status === 'firing' && active === undefined) {
     const opened = openIncident(signal, now);
     const created = await deps.store.create(opened.incident, opened.entries);
-    if (created.created) return { outcome: 'opened', incident: await applyEarlierResolution(deps, signal, created.incident) };
+    if (created.created) return { outcome: 'opened', incident: created.incident, afterOpen: () => applyEarlierResolution(deps, signal, created.incident) };
     active = created.existing;
   }
   if (active === undefined) {
@@ -82,10 +88,16 @@ async function applyEarlierResolution(deps: IncidentDeps, signal: Signal, incide
   if (resolution === undefined || Date.parse(resolution.endsAt) < Date.parse(signal.alert.startsAt)) return incident;
   const resolved = await deps.inbox.get(resolution.signalId);
   if (resolved === undefined) return incident;
-  const change = applyResolved(incident, resolved.signal, deps.clock.now());
-  if (change.next === undefined) return incident;
-  await deps.store.update(change.next, change.entries);
-  return change.next;
+  let current: Incident | undefined = incident;
+  // The resolution's own workflow may be applying it at this very moment: on a lost race, read again.
+  return withConflictRetry(async () => {
+    const latest: Incident = current ?? (await deps.store.get(incident.id)) ?? incident;
+    current = undefined;
+    const change = applyResolved(latest, resolved.signal, deps.clock.now());
+    if (change.next === undefined) return latest;
+    await deps.store.update(change.next, change.entries);
+    return change.next;
+  });
 }
 
 /**
@@ -101,17 +113,22 @@ export async function recordSignal(deps: IncidentDeps, signal: Signal): Promise<
   const [previous, active] = await Promise.all([deps.inbox.get(signal.id), deps.store.findActiveByKey(signal.key)]);
   if (previous?.state === 'processed' && previous.outcome !== undefined) {
     const incident = previous.incidentId === undefined ? undefined : await deps.store.get(previous.incidentId);
-    return { outcome: previous.outcome, incidentId: previous.incidentId ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null };
+    return { outcome: previous.outcome, incidentId: previous.incidentId ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null, confirmed: incident?.confirmedAt !== undefined };
   }
   if (previous === undefined) await deps.inbox.accept(signal, deps.clock.now());
   let first = true;
-  const { outcome, incident } = await withConflictRetry(() => {
-    const prefetched = first ? active : undefined;
+  const applied = await withConflictRetry(() => {
+    const prefetched = first ? { active } : undefined;
     first = false;
     return applyOnce(deps, signal, prefetched);
   });
-  await deps.inbox.markProcessed(signal.id, outcome, incident?.id);
-  return { outcome, incidentId: incident?.id ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null };
+  // The outcome is final here ('opened' stays 'opened' even when an earlier resolution closes the
+  // incident at once), so the inbox write and that check run side by side.
+  const [incident] = await Promise.all([
+    applied.afterOpen?.() ?? Promise.resolve(applied.incident),
+    deps.inbox.markProcessed(signal.id, applied.outcome, applied.incident?.id),
+  ]);
+  return { outcome: applied.outcome, incidentId: incident?.id ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null, confirmed: incident?.confirmedAt !== undefined && isActive(incident) };
 }
 
 /**

@@ -199,6 +199,7 @@ export class RespondWorkflow extends Construct {
           'outcome.$': '$.Payload.outcome',
           'incidentId.$': '$.Payload.incidentId',
           'flapHoldUntil.$': '$.Payload.flapHoldUntil',
+          'confirmed.$': '$.Payload.confirmed',
         },
         resultPath: '$.record',
       }),
@@ -277,6 +278,11 @@ export class RespondWorkflow extends Construct {
         'A signal that opened a new incident starts a response, one that resolved its incident starts the ' +
         'resolution; others were appended to the timeline.',
     })
+      // Opened already confirmed (no flap hold, or a breach older than it): nothing to wait for.
+      .when(
+        sfn.Condition.and(sfn.Condition.stringEquals('$.record.outcome', 'opened'), sfn.Condition.booleanEquals('$.record.confirmed', true)),
+        engageResponders,
+      )
       .when(
         sfn.Condition.stringEquals('$.record.outcome', 'opened'),
         waitOutFlapHold.next(confirmBreach).next(isBreachStillActive),

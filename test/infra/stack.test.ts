@@ -213,11 +213,18 @@ describe('respond workflow', () => {
     });
   });
 
-  test('waits out the flap hold only for a signal that opened an incident', () => {
+  test('waits out the flap hold only for a signal that opened an unconfirmed incident', () => {
     const states = respondDefinition().States;
     expect(states['Did This Signal Open A New Incident?']).toMatchObject({
       Type: 'Choice',
       Choices: [
+        {
+          And: [
+            { Variable: '$.record.outcome', StringEquals: 'opened' },
+            { Variable: '$.record.confirmed', BooleanEquals: true },
+          ],
+          Next: 'Page On-Call',
+        },
         { Variable: '$.record.outcome', StringEquals: 'opened', Next: 'Wait Out The Flap Hold' },
         { Variable: '$.record.outcome', StringEquals: 'resolved', Next: 'Start The Resolve Workflow' },
       ],

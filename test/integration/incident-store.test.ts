@@ -120,7 +120,7 @@ describe('DynamoDbIncidentStore on dynalite', () => {
 
   it('records a resolved signal for a key without an active incident and opens nothing', async () => {
     const outcome = await recordSignal(deps(), makeSignal({ status: 'resolved', endsAt: '2026-11-21T10:00:10.000Z' }));
-    expect(outcome).toEqual({ outcome: 'no-active-incident', incidentId: null, flapHoldUntil: null });
+    expect(outcome).toEqual({ outcome: 'no-active-incident', incidentId: null, flapHoldUntil: null, confirmed: false });
     expect(await store.listActive()).toEqual([]);
     expect((await inbox.get(makeSignal({ status: 'resolved', endsAt: '2026-11-21T10:00:10.000Z' }).id))!.state).toBe('processed');
   });
