@@ -218,11 +218,7 @@ class HistoryTracker {
 export const PAGE_STEPS = [
   'POST → Record entered',
   'Record Or Join The Incident',
-  'Record → Wait (choice)',
-  'Wait Out The Flap Hold',
-  'Wait → Confirm',
-  'Confirm The Breach',
-  'Confirm → Page (choice)',
+  'Record → Page (choice; a breach confirmed as it opens skips the wait and the confirmation)',
   'Page On-Call → trigger received',
   'trigger received → Page exited',
 ] as const;
@@ -365,19 +361,11 @@ export async function pagerDutyTriggerPhase(
     };
     const recordIn = t(names.recordSignal, 'entered');
     const recordOut = t(names.recordSignal, 'exited');
-    const waitIn = t(names.waitOutFlapHold, 'entered');
-    const waitOut = t(names.waitOutFlapHold, 'exited');
-    const confirmIn = t(names.confirmBreach, 'entered');
-    const confirmOut = t(names.confirmBreach, 'exited');
     const pageIn = t(names.pageOnCall, 'entered');
     const steps: Record<PageStep, number> = {
       'POST → Record entered': recordIn - t0,
       'Record Or Join The Incident': recordOut - recordIn,
-      'Record → Wait (choice)': waitIn - recordOut,
-      'Wait Out The Flap Hold': waitOut - waitIn,
-      'Wait → Confirm': confirmIn - waitOut,
-      'Confirm The Breach': confirmOut - confirmIn,
-      'Confirm → Page (choice)': pageIn - confirmOut,
+      'Record → Page (choice; a breach confirmed as it opens skips the wait and the confirmation)': pageIn - recordOut,
       'Page On-Call → trigger received': arrival.perf - pageIn,
       'trigger received → Page exited': pageExited - arrival.perf,
     };

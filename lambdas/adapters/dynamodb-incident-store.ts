@@ -24,7 +24,8 @@ const alertPk = (alert: AlertRef): string => `ALERT#${encodeURIComponent(alert.s
  * The key lock (a conditional put) guarantees one active incident per key;
  * the incident's `version` guards every change (optimistic locking).
  * Written without transactions, in an order that a crash at any point
- * leaves recoverable: lock → timeline → incident.
+ * leaves recoverable: lock and first timeline entries → incident; for a
+ * change, timeline → incident.
  *
  * @example
  * const store = new DynamoDbIncidentStore(createDocumentClient(), process.env.TABLE_NAME!);
@@ -48,7 +49,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async create(incident: Incident, entries: readonly TimelineEntry[]): Promise<CreateIncidentResult> {
-    const lockedBy = await this.acquireLock(incident);
+    // The first entries go in beside the lock, not after it: one round trip less on the way to the page.
+    // Should the lock be held by another incident, they stay behind under an incident id that never
+    // comes to exist (the id is derived from this signal), unseen and harmless.
+    const [lockedBy] = await Promise.all([this.acquireLock(incident), this.appendTimeline(entries)]);
     if (lockedBy !== incident.id) {
       const existing = await this.get(lockedBy);
       if (existing !== undefined && isActive(existing)) return { created: false, existing };
@@ -56,7 +60,6 @@ export class DynamoDbIncidentStore implements IncidentStore {
       // The lock belongs to an incident that is being created right now, or was stale and is freed: retry.
       throw new IncidentVersionConflictError(incident.id);
     }
-    await this.appendTimeline(entries);
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.incidentItem(incident), ConditionExpression: 'attribute_not_exists(PK)' }));
       return { created: true, incident };
