@@ -1,13 +1,21 @@
 import { z } from 'zod';
-import { updateIncidentChannel } from '../core/engagement/follow-up';
+import { announceAlert, updateIncidentChannel } from '../core/engagement/follow-up';
 import { engagement } from './engagement-runtime';
 import { LifecycleOriginSchema } from './lifecycle-origin';
 
 /** Input of `Update The Incident Channel`. */
-export const UpdateChannelInputSchema = LifecycleOriginSchema.extend({ event: z.enum(['acknowledged', 'resolved']) });
+export const UpdateChannelInputSchema = z.discriminatedUnion('event', [
+  LifecycleOriginSchema.extend({ event: z.enum(['acknowledged', 'resolved']) }),
+  LifecycleOriginSchema.extend({ event: z.literal('signal'), alert: z.object({ name: z.string().min(1), status: z.enum(['firing', 'resolved']) }) }),
+]);
 
-/** Task `Update The Incident Channel` of `resolve` and `acknowledge`. */
+/**
+ * Task `Update The Incident Channel` of `resolve` and `acknowledge`, and
+ * `Tell The Incident Channel` of `respond` (an alert joined or left the incident).
+ */
 export async function handler(event: unknown): Promise<{ updated: boolean }> {
-  const { event: change, ...origin } = UpdateChannelInputSchema.parse(event);
-  return updateIncidentChannel(await engagement(), origin, change);
+  const input = UpdateChannelInputSchema.parse(event);
+  const origin = { incidentId: input.incidentId, via: input.via, by: input.by };
+  if (input.event === 'signal') return announceAlert(await engagement(), origin, input.alert);
+  return updateIncidentChannel(await engagement(), origin, input.event);
 }

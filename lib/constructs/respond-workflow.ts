@@ -41,6 +41,8 @@ export const RespondStateNames = {
   recordPageFailure: 'Record The Page Failure',
   respondersEngaged: 'Responders Engaged',
   startResolveWorkflow: 'Start The Resolve Workflow',
+  tellIncidentChannel: 'Tell The Incident Channel',
+  recordChannelNoticeFailure: 'Record The Channel Notice Failure',
   recordWorkflowFailure: 'Record The Workflow Failure',
   respondFailed: 'Respond Failed',
 } as const;
@@ -272,6 +274,34 @@ export class RespondWorkflow extends Construct {
     catchInto(startResolve);
     startResolve.next(signalRecorded);
 
+    // An alert joining or leaving an incident goes to the channel's thread. Best effort: the signal is
+    // recorded already, so a Slack failure (after its retries) is written to the timeline and ends here.
+    const tellChannel = invokeTask(this, 'TellIncidentChannelTask', {
+      stateName: RespondStateNames.tellIncidentChannel,
+      comment: 'Post the alert that joined or left the incident to the incident channel thread (no alert text, names only).',
+      lambdaFunction: engagement.updateChannel,
+      payload: sfn.TaskInput.fromObject({
+        incidentId: sfn.JsonPath.stringAt('$.record.incidentId'),
+        event: 'signal',
+        via: 'alert',
+        by: sfn.JsonPath.stringAt('$.signal.alert.source'),
+        alert: { name: sfn.JsonPath.stringAt('$.signal.alert.name'), status: sfn.JsonPath.stringAt('$.signal.alert.status') },
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retries: [vendorRetry(Duration.seconds(2), 3), TRANSIENT_RETRY],
+    });
+    tellChannel.addCatch(
+      recordTaskFailureTask(this, 'RecordChannelNoticeFailureTask', {
+        stateName: RespondStateNames.recordChannelNoticeFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.record.incidentId',
+        task: 'tell-channel',
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+    tellChannel.next(signalRecorded);
+
     const didSignalOpenIncident = new sfn.Choice(this, 'DidSignalOpenIncident', {
       stateName: RespondStateNames.didSignalOpenIncident,
       comment:
@@ -288,6 +318,10 @@ export class RespondWorkflow extends Construct {
         waitOutFlapHold.next(confirmBreach).next(isBreachStillActive),
       )
       .when(sfn.Condition.stringEquals('$.record.outcome', 'resolved'), startResolve)
+      .when(
+        sfn.Condition.or(sfn.Condition.stringEquals('$.record.outcome', 'joined'), sfn.Condition.stringEquals('$.record.outcome', 'alert-resolved')),
+        tellChannel,
+      )
       .otherwise(signalRecorded);
 
     const invoked = [
@@ -297,6 +331,7 @@ export class RespondWorkflow extends Construct {
       engagement.pageOnCall,
       engagement.openChannel,
       engagement.recordTaskFailure,
+      engagement.updateChannel,
     ];
     const workflow = new FirebreakStateMachine(this, 'Workflow', {
       workflow: 'respond',

@@ -227,6 +227,13 @@ describe('respond workflow', () => {
         },
         { Variable: '$.record.outcome', StringEquals: 'opened', Next: 'Wait Out The Flap Hold' },
         { Variable: '$.record.outcome', StringEquals: 'resolved', Next: 'Start The Resolve Workflow' },
+        {
+          Or: [
+            { Variable: '$.record.outcome', StringEquals: 'joined' },
+            { Variable: '$.record.outcome', StringEquals: 'alert-resolved' },
+          ],
+          Next: 'Tell The Incident Channel',
+        },
       ],
       Default: 'Signal Recorded',
     });
@@ -489,7 +496,7 @@ describe('IAM', () => {
   });
 
   test.each([
-    ['respond', ['confirm-breach', 'open-channel', 'page-oncall', 'record-signal', 'record-task-failure', 'record-workflow-failure']],
+    ['respond', ['confirm-breach', 'open-channel', 'page-oncall', 'record-signal', 'record-task-failure', 'record-workflow-failure', 'update-channel']],
     ['resolve', ['record-task-failure', 'resolve-page', 'update-channel']],
     ['acknowledge', ['acknowledge-page', 'record-task-failure', 'update-channel']],
   ] as const)('lets the %s state machine invoke only its task functions', (workflow, handlers) => {

@@ -19,6 +19,8 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Did This Signal Open A New Incident?',
     'Signal Recorded',
     'Start The Resolve Workflow',
+    'Tell The Incident Channel',
+    'Record The Channel Notice Failure',
     'Wait Out The Flap Hold',
     'Confirm The Breach',
     'Is The Breach Still Active?',

@@ -141,6 +141,17 @@ describe('embedded target: paging on-call and the Slack incident channel', () =>
     expect(pd().events().filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key)).toEqual([incident.id]);
   });
 
+  it('posts an alert that joins the incident to the channel thread, without paging again', async () => {
+    const incident = await breach();
+    const { incident: opened } = await show(incident.id);
+    const joining = alertmanagerWebhook([{ alertname: 'PromptInjectionDetected', fingerprint: 'f0f0f0f0f0f0f0f0', labels: { model: incident.key.model } }]);
+    expect((await post(`${target.url}/alerts/alertmanager`, joining)).status).toBe(202);
+    await target.engine.idle();
+    const thread = slack().messages(opened.channel!.id).filter((m) => m.threadTs === opened.channel!.summaryTs);
+    expect(thread.map((m) => m.text)).toContainEqual('alertmanager alert PromptInjectionDetected is firing: 2 of 2 alert(s) of this incident firing');
+    expect(triggers()).toHaveLength(1);
+  });
+
   it('serves the simulators’ recorded calls', async () => {
     await breach();
     const pdCalls = (await getJson<{ calls: unknown[] }>(`${target.url}/simulators/pagerduty`)).body.calls;

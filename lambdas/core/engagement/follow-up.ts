@@ -50,3 +50,26 @@ export async function updateIncidentChannel(deps: EngagementDeps, origin: Lifecy
   ]);
   return { updated: true };
 }
+
+/**
+ * Tells the incident channel that an alert joined (fires) or left (resolved)
+ * the incident, with the count still firing. Only the alert's name: alert
+ * text can quote prompts. Without a channel, nothing to do.
+ *
+ * @example
+ * await announceAlert(deps, origin, { name: 'PromptInjectionDetected', status: 'firing' });
+ */
+export async function announceAlert(
+  deps: EngagementDeps,
+  origin: LifecycleOrigin,
+  alert: { readonly name: string; readonly status: 'firing' | 'resolved' },
+): Promise<{ updated: boolean }> {
+  const incident = await deps.store.get(origin.incidentId);
+  if (incident === undefined) throw new IncidentNotFoundError(origin.incidentId);
+  if (incident.channel === undefined) return { updated: false };
+  const alerts = Object.values(incident.alerts);
+  const firing = alerts.filter((a) => a.status === 'firing').length;
+  const verb = alert.status === 'firing' ? 'is firing' : 'resolved';
+  await deps.channel.postToThread(incident.channel, `${origin.by} alert ${alert.name} ${verb}: ${firing} of ${alerts.length} alert(s) of this incident firing`);
+  return { updated: true };
+}
