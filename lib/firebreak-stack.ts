@@ -5,9 +5,15 @@ import { AlertIntake } from './constructs/alert-intake';
 import { EngagementFunctions } from './constructs/engagement-functions';
 import { InboundEndpoints } from './constructs/inbound-endpoints';
 import { IncidentTable } from './constructs/incident-table';
+import {
+  ModelControlAccess,
+  modelControlPlaneSettingsFromContext,
+  type ModelControlPlaneSettings,
+} from './constructs/model-control-access';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
 import { ResolveWorkflow } from './constructs/resolve-workflow';
 import { RespondWorkflow } from './constructs/respond-workflow';
+import { RollbackWorkflow } from './constructs/rollback-workflow';
 import {
   VENDOR_CREDENTIAL_KEYS,
   VendorCredentials,
@@ -25,19 +31,32 @@ export interface FirebreakStackProps extends StackProps {
    *   `responders`, `publicUrl` (each optional; see {@link VendorSettings})
    */
   readonly vendorSettings?: VendorSettings;
+
+  /**
+   * The model control plane that `contain-model`, `roll-back-model` and
+   * `slack-events` drive, and which models on it they may change.
+   *
+   * @default - read from CDK context: `controlPlane` (`ssm`, `sagemaker` or
+   *   `lambda-alias`; default `ssm`), `controlPlaneSsmPrefix` (default
+   *   `/firebreak/models`), `controlPlaneSageMakerEndpoints` (required with
+   *   `sagemaker`), `controlPlaneLambdaFunctions` (required with
+   *   `lambda-alias`); see {@link ModelControlPlaneSettings}
+   */
+  readonly modelControlPlane?: ModelControlPlaneSettings;
 }
 
 /**
  * The whole Firebreak deployment: the incident table, the `respond`,
- * `resolve` and `acknowledge` workflows, the PagerDuty and Slack functions and
- * their credentials, the alert intake (Alertmanager webhook, CloudWatch rule
- * and topic), the Slack and PagerDuty endpoints, and the alarms on the
- * pipeline itself.
+ * `resolve`, `acknowledge` and `rollback` workflows, the PagerDuty and Slack
+ * functions and their credentials, the model control plane access of the
+ * functions that contain, roll back and undo, the alert intake (Alertmanager
+ * webhook, CloudWatch rule and topic), the Slack and PagerDuty endpoints, and
+ * the alarms on the pipeline itself.
  *
  * Outputs: `AlertmanagerWebhookUrl`, `SlackRequestUrl`, `PagerDutyWebhookUrl`,
  * `VendorCredentialsSecretArn`, `AlarmTopicArn`, `PipelineAlarmTopicArn`,
  * `IncidentTableName`, `RespondStateMachineArn`, `ResolveStateMachineArn`,
- * `AcknowledgeStateMachineArn`.
+ * `AcknowledgeStateMachineArn`, `RollbackStateMachineArn`.
  *
  * @example
  * const app = new App();
@@ -45,6 +64,7 @@ export interface FirebreakStackProps extends StackProps {
  *   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
  * });
  * // cdk deploy -c responders=U0123ABCD,U0456EFGH -c publicUrl=https://firebreak.example.com
+ * // cdk deploy -c controlPlane=sagemaker -c controlPlaneSageMakerEndpoints=chat-prod,chat-canary
  */
 export class FirebreakStack extends Stack {
   /** Incidents, timelines and pending signals. */
@@ -55,6 +75,12 @@ export class FirebreakStack extends Stack {
 
   /** The paging and channel functions the workflows share. */
   public readonly engagement: EngagementFunctions;
+
+  /** The model control plane settings and permissions of `contain-model`, `roll-back-model` and `slack-events`. */
+  public readonly modelControl: ModelControlAccess;
+
+  /** The `rollback` workflow. */
+  public readonly rollbackWorkflow: RollbackWorkflow;
 
   /** The `resolve` workflow. */
   public readonly resolveWorkflow: ResolveWorkflow;
@@ -75,7 +101,7 @@ export class FirebreakStack extends Stack {
   public readonly pipelineAlarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps = {}) {
-    const { vendorSettings, ...stackProps } = props;
+    const { vendorSettings, modelControlPlane, ...stackProps } = props;
     super(scope, id, {
       description: 'Firebreak: incident response for AI model services',
       ...stackProps,
@@ -89,11 +115,20 @@ export class FirebreakStack extends Stack {
       incidentTable: this.incidentTable,
       vendorCredentials: this.vendorCredentials,
     });
+    this.modelControl = new ModelControlAccess(this, 'ModelControl', {
+      settings: modelControlPlane ?? modelControlPlaneSettingsFromContext(this.node),
+    });
     this.resolveWorkflow = new ResolveWorkflow(this, 'ResolveWorkflow', { engagement: this.engagement });
     this.acknowledgeWorkflow = new AcknowledgeWorkflow(this, 'AcknowledgeWorkflow', { engagement: this.engagement });
+    this.rollbackWorkflow = new RollbackWorkflow(this, 'RollbackWorkflow', {
+      incidentTable: this.incidentTable,
+      engagement: this.engagement,
+      modelControl: this.modelControl,
+    });
     this.respondWorkflow = new RespondWorkflow(this, 'RespondWorkflow', {
       incidentTable: this.incidentTable,
       engagement: this.engagement,
+      modelControl: this.modelControl,
       resolveStateMachine: this.resolveWorkflow.stateMachine,
     });
     this.alertIntake = new AlertIntake(this, 'AlertIntake', {
@@ -105,12 +140,16 @@ export class FirebreakStack extends Stack {
       vendorCredentials: this.vendorCredentials,
       resolveStateMachine: this.resolveWorkflow.stateMachine,
       acknowledgeStateMachine: this.acknowledgeWorkflow.stateMachine,
+      rollbackStateMachine: this.rollbackWorkflow.stateMachine,
+      modelControl: this.modelControl,
     });
 
     const functions = {
       'record-signal': this.respondWorkflow.recordSignal,
       'confirm-breach': this.respondWorkflow.confirmBreach,
       'record-workflow-failure': this.respondWorkflow.recordWorkflowFailure,
+      'contain-model': this.respondWorkflow.containModel,
+      'roll-back-model': this.rollbackWorkflow.rollBackModel,
       'alertmanager-intake': this.alertIntake.alertmanagerIntake,
       'cloudwatch-intake': this.alertIntake.cloudwatchIntake,
       ...this.engagement.all,
@@ -121,6 +160,7 @@ export class FirebreakStack extends Stack {
         respond: this.respondWorkflow.stateMachine,
         resolve: this.resolveWorkflow.stateMachine,
         acknowledge: this.acknowledgeWorkflow.stateMachine,
+        rollback: this.rollbackWorkflow.stateMachine,
       },
       deadLetterQueues: Object.fromEntries(
         Object.entries(this.alertIntake.deadLetterQueues).map(([name, dlq]) => [name, dlq.queue]),
@@ -164,6 +204,10 @@ export class FirebreakStack extends Stack {
     new CfnOutput(this, 'ResolveStateMachineArn', { value: this.resolveWorkflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AcknowledgeStateMachineArn', {
       value: this.acknowledgeWorkflow.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'RollbackStateMachineArn', {
+      description: 'The rollback workflow, started from Slack by an approved rollback',
+      value: this.rollbackWorkflow.stateMachine.stateMachineArn,
     });
   }
 }

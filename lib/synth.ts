@@ -45,6 +45,15 @@ export interface SynthesizeFirebreakOptions {
    * @default false
    */
   readonly nag?: boolean;
+
+  /**
+   * CDK context in addition to the feature flags of `cdk.json`, as
+   * `cdk synth -c key=value` would give it (e.g. `controlPlane`,
+   * `responders`).
+   *
+   * @default - none
+   */
+  readonly context?: Readonly<Record<string, unknown>>;
 }
 
 /** What {@link synthesizeFirebreak} returns. */
@@ -74,7 +83,7 @@ export interface SynthesizedFirebreak {
  *   .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Metadata?.['firebreak:workflow']);
  */
 export function synthesizeFirebreak(options: SynthesizeFirebreakOptions = {}): SynthesizedFirebreak {
-  const context: Record<string, unknown> = { ...readCdkJsonContext() };
+  const context: Record<string, unknown> = { ...readCdkJsonContext(), ...options.context };
   if (options.bundle !== true) {
     context['aws:cdk:bundling-stacks'] = [];
   }

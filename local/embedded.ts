@@ -7,6 +7,9 @@ import { handler as cloudwatchIntake } from '../lambdas/handlers/cloudwatch-inta
 import { handler as pagerDutyWebhook } from '../lambdas/handlers/pagerduty-webhook';
 import { handler as slackEvents } from '../lambdas/handlers/slack-events';
 import { wireVendors, type VendorWiring } from './vendors';
+import { DynamoDbModelControlPlane } from '../lambdas/adapters/dynamodb-model-control-plane';
+import { createDocumentClient } from '../lambdas/adapters/dynamodb-client';
+import { demoModelControlState } from './demo-model/in-memory-control-plane';
 import { runtime } from '../lambdas/handlers/runtime';
 import type { IncidentStore, SignalInbox } from '../lambdas/core/ports';
 import { ensureTable, LOCAL_AWS, startLocalDynamoDb } from './local-dynamodb';
@@ -145,6 +148,8 @@ async function startOn(
   const slackEnv = findFunctionEnv(template, 'lambdas/handlers/slack-events.ts');
   process.env.RESOLVE_STATE_MACHINE_ARN = String(slackEnv.RESOLVE_STATE_MACHINE_ARN);
   process.env.ACKNOWLEDGE_STATE_MACHINE_ARN = String(slackEnv.ACKNOWLEDGE_STATE_MACHINE_ARN);
+  // Present once the CDK app defines the rollback workflow.
+  if (slackEnv.ROLLBACK_STATE_MACHINE_ARN !== undefined) process.env.ROLLBACK_STATE_MACHINE_ARN = String(slackEnv.ROLLBACK_STATE_MACHINE_ARN);
   delete process.env.FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN;
   delete process.env.FIREBREAK_VENDOR_SECRET_ARN;
   const vendors = await wireVendors(dataDir);
@@ -154,8 +159,12 @@ async function startOn(
   if (token === undefined || token === '') delete process.env.FIREBREAK_WEBHOOK_TOKEN;
   else process.env.FIREBREAK_WEBHOOK_TOKEN = token;
 
+  process.env.FIREBREAK_CONTROL_PLANE = 'dynamodb';
   const rt = runtime();
   rt.policy(); // fail at start, with the file and path, if the policy is invalid
+  // The demo model's control state (versions, known-good marks, switches) lives in the local table;
+  // a restart keeps whatever the incidents changed.
+  const seeded = await new DynamoDbModelControlPlane(createDocumentClient(), tableName).seed(demoModelControlState());
   const server = await startHttpServer(
     {
       post: {
@@ -186,6 +195,7 @@ async function startOn(
       { name: 'DynamoDB', mode: `simulated: dynalite on ${ddbEndpoint}, data in ${path.join(dataDir, 'dynamodb')}` },
       { name: 'Step Functions', mode: `simulated: aws-local-stepfunctions on ${sfnApi.endpoint}, running the synthesized definitions` },
       ...vendors.services,
+      { name: 'Model control', mode: `simulated: ${seeded.state.model} in the local table, serving ${seeded.state.activeVersion}${seeded.created ? ' (seeded)' : ''}` },
       { name: 'Alert routes', mode: token ? 'bearer token required (FIREBREAK_WEBHOOK_TOKEN)' : 'open (set FIREBREAK_WEBHOOK_TOKEN to require a bearer token)' },
     ],
     close: async () => {

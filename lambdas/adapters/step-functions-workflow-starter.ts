@@ -16,7 +16,7 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
   constructor(
     private readonly sfn: SFNClient,
     /** State machine ARNs by workflow; a workflow without one fails to start with a clear error. */
-    private readonly arns: { readonly respond?: string; readonly resolve?: string; readonly acknowledge?: string },
+    private readonly arns: { readonly respond?: string; readonly resolve?: string; readonly acknowledge?: string; readonly rollback?: string },
   ) {}
 
   startRespond(signal: Signal): Promise<WorkflowStart> {
@@ -31,7 +31,14 @@ export class StepFunctionsWorkflowStarter implements WorkflowStarter {
     return this.start('acknowledge', `acknowledge-${origin.incidentId}`, origin);
   }
 
-  private async start(workflow: 'respond' | 'resolve' | 'acknowledge', name: string, input: unknown): Promise<WorkflowStart> {
+  startRollback(origin: LifecycleOrigin & { readonly version?: string; readonly requestId: string }): Promise<WorkflowStart> {
+    const { requestId, ...input } = origin;
+    // Execution names allow 80 characters of [A-Za-z0-9_-].
+    const suffix = requestId.replace(/[^A-Za-z0-9_-]/g, '_').slice(-40);
+    return this.start('rollback', `rollback-${origin.incidentId}-${suffix}`, input);
+  }
+
+  private async start(workflow: 'respond' | 'resolve' | 'acknowledge' | 'rollback', name: string, input: unknown): Promise<WorkflowStart> {
     const stateMachineArn = this.arns[workflow];
     if (stateMachineArn === undefined || stateMachineArn === '') {
       throw new WorkflowStartError(`no state machine ARN configured for ${workflow} (${workflow.toUpperCase()}_STATE_MACHINE_ARN)`);

@@ -63,6 +63,31 @@ export const IncidentRolesSchema = z.object({
 });
 export type IncidentRoles = z.infer<typeof IncidentRolesSchema>;
 
+/** A switch of the model's control state, as recorded for audit and undo. */
+export const ControlSnapshotSchema = z.object({
+  activeVersion: z.string(),
+  killSwitch: z.boolean(),
+  safeMode: z.boolean(),
+  humanReview: z.boolean(),
+  revision: z.number().int(),
+});
+export type ControlSnapshot = z.infer<typeof ControlSnapshotSchema>;
+
+/** One action taken on the model during the incident: who, when, before → after, and its undo. */
+export const IncidentActionSchema = z.object({
+  /** Deterministic per incident and action kind, e.g. `kill_switch`, `rollback`. */
+  id: z.string(),
+  action: z.enum(['kill_switch', 'degrade_to_safe_mode', 'route_to_human_review', 'rollback']),
+  model: z.string(),
+  at: z.string(),
+  by: z.string(),
+  before: ControlSnapshotSchema,
+  after: ControlSnapshotSchema,
+  undoneAt: z.string().optional(),
+  undoneBy: z.string().optional(),
+});
+export type IncidentAction = z.infer<typeof IncidentActionSchema>;
+
 /** An incident record: the source of truth for its lifecycle. */
 export const IncidentSchema = z.object({
   id: z.string().regex(/^inc-[0-9]{8}-[0-9a-f]{8}$/),
@@ -98,6 +123,10 @@ export const IncidentSchema = z.object({
   /** The Slack incident channel, once it exists. */
   channel: IncidentChannelRefSchema.optional(),
   roles: IncidentRolesSchema.optional(),
+  /** Actions taken on the model (containment, rollback), oldest first. */
+  actions: z.array(IncidentActionSchema).optional(),
+  /** A rollback that waits for approval in Slack (the SLO says so, or a person asked for one). */
+  pendingRollback: z.object({ requestedAt: z.string(), requestedBy: z.string(), version: z.string().optional() }).optional(),
   /** Who resolved it and why, when resolved by a person or by PagerDuty. */
   resolution: z.object({ by: z.string(), reason: z.string().optional(), via: z.enum(['alert', 'slack', 'pagerduty']) }).optional(),
   /** Optimistic-locking version: every change increments it by one. */

@@ -60,7 +60,7 @@ export interface ModelControlPlane {
   /**
    * Applies `patch` if the stored revision is still `expectedRevision`, else
    * throws `ControlPlaneConflictError`. A patch the backend cannot express
-   * throws `ControlNotSupportedError`; an unknown version, `InvalidInputError`.
+   * throws `ControlNotSupportedError`; an unknown version, `UnknownModelVersionError`.
    */
   update(model: string, expectedRevision: number, patch: ControlPatch, by: string): Promise<ControlChange>;
 }
@@ -88,8 +88,8 @@ export class ControlNotSupportedError extends FirebreakError {
 
 /**
  * Applies a patch to a state (pure): the next state, revision + 1. Throws
- * `InvalidInputError`-like `Error`s through `validate` when the version is
- * unknown. Adapters that store the whole document use it.
+ * `UnknownModelVersionError` for a version the model does not have.
+ * Adapters that store the whole document use it.
  *
  * @example
  * const after = applyControlPatch(before, { killSwitch: true }, 'inc-20261121-5f2a9c1e', new Date());

@@ -104,6 +104,11 @@ export interface WorkflowStarter {
   startResolve(origin: LifecycleOrigin): Promise<WorkflowStart>;
   /** Starts `acknowledge` for an incident (execution name: `acknowledge-<incident id>`). */
   startAcknowledge(origin: LifecycleOrigin): Promise<WorkflowStart>;
+  /**
+   * Starts `rollback` for an incident (execution name: `rollback-<incident id>-<request id>`, so a
+   * retried approval starts it once, and a later rollback after an undo can still run).
+   */
+  startRollback(origin: LifecycleOrigin & { readonly version?: string; readonly requestId: string }): Promise<WorkflowStart>;
 }
 
 /** The time source, injectable for tests. */

@@ -41,7 +41,7 @@ let cached: { fingerprint: string; runtime: Runtime } | undefined;
  * SDK's own (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SFN`).
  */
 export function runtime(): Runtime {
-  const names = ['TABLE_NAME', 'RESPOND_STATE_MACHINE_ARN', 'RESOLVE_STATE_MACHINE_ARN', 'ACKNOWLEDGE_STATE_MACHINE_ARN', 'FIREBREAK_POLICY_FILE', 'FIREBREAK_WEBHOOK_TOKEN', 'FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SFN'];
+  const names = ['TABLE_NAME', 'RESPOND_STATE_MACHINE_ARN', 'RESOLVE_STATE_MACHINE_ARN', 'ACKNOWLEDGE_STATE_MACHINE_ARN', 'ROLLBACK_STATE_MACHINE_ARN', 'FIREBREAK_POLICY_FILE', 'FIREBREAK_WEBHOOK_TOKEN', 'FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SFN'];
   const fingerprint = names.map((n) => process.env[n] ?? '').join('\u0000');
   if (cached?.fingerprint !== fingerprint) cached = { fingerprint, runtime: build() };
   return cached.runtime;
@@ -63,6 +63,7 @@ function build(): Runtime {
         respond: process.env.RESPOND_STATE_MACHINE_ARN,
         resolve: process.env.RESOLVE_STATE_MACHINE_ARN,
         acknowledge: process.env.ACKNOWLEDGE_STATE_MACHINE_ARN,
+        rollback: process.env.ROLLBACK_STATE_MACHINE_ARN,
       });
       return starter;
     },

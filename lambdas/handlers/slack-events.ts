@@ -5,8 +5,10 @@ import { logger } from '../adapters/logger';
 import { SlackUserGroups } from '../adapters/slack-user-groups';
 import { parseResponders, type GroupMembers, type Responders } from '../core/commands/responders';
 import { ConfigurationError } from '../core/errors';
+import type { ModelControlPlane } from '../core/model-control';
 import type { Clock, IncidentStore, WorkflowStarter } from '../core/ports';
 import { createSlackApp, interactiveClientOptions } from '../slack/app';
+import { controlPlane } from './control-plane-runtime';
 import { vendorConfig } from './engagement-runtime';
 import { httpError } from './http';
 import { runtime } from './runtime';
@@ -23,6 +25,12 @@ export interface SlackEventsConfig {
   readonly responders: Responders;
   /** Members of a user group. @default `usergroups.users.list` through the Web API (cached for a minute) */
   readonly groupMembers?: GroupMembers;
+  /**
+   * The model control plane `/incident contain`, `/incident undo` and the
+   * Undo buttons write to. Absent: they answer that none is configured
+   * (and record the attempt); nothing is changed on the model.
+   */
+  readonly control?: ModelControlPlane;
 }
 
 /** A Lambda handler for Function URL / HTTP API (payload format 2.0) events. Two parameters, as Node 24 runtimes require. */
@@ -54,7 +62,14 @@ export function createSlackEventsHandler(config: SlackEventsConfig): SlackEvents
     signingSecret: config.signingSecret,
     token: config.token,
     ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: config.slackApiUrl }),
-    deps: { store: config.store, starter: config.starter, clock: config.clock, responders: config.responders, groupMembers },
+    deps: {
+      store: config.store,
+      starter: config.starter,
+      clock: config.clock,
+      responders: config.responders,
+      groupMembers,
+      ...(config.control === undefined ? {} : { control: config.control }),
+    },
     logger: boltLogger(),
   });
   const receive = receiver.toHandler();
@@ -127,7 +142,8 @@ let built: { readonly key: unknown[]; readonly handler: SlackEventsHandler } | u
 async function fromEnvironment(): Promise<SlackEventsHandler> {
   const vendors = await vendorConfig();
   const rt = runtime();
-  if (built !== undefined && built.key[0] === vendors && built.key[1] === rt) return built.handler;
+  const control = controlFromEnvironment();
+  if (built !== undefined && built.key[0] === vendors && built.key[1] === rt && built.key[2] === control) return built.handler;
   if (vendors.slackSigningSecret === undefined) throw new ConfigurationError('SLACK_SIGNING_SECRET is required (environment, or the FIREBREAK_VENDOR_SECRET_ARN secret)');
   if (vendors.slackBotToken === undefined) throw new ConfigurationError('SLACK_BOT_TOKEN is required (environment, or the FIREBREAK_VENDOR_SECRET_ARN secret)');
   const handler = createSlackEventsHandler({
@@ -138,9 +154,28 @@ async function fromEnvironment(): Promise<SlackEventsHandler> {
     starter: rt.starter,
     clock: rt.clock,
     responders: parseResponders(vendors.responders.join(',')),
+    ...(control === undefined ? {} : { control }),
   });
-  built = { key: [vendors, rt], handler };
+  built = { key: [vendors, rt, control], handler };
   return handler;
+}
+
+/**
+ * The model control plane, when one is configured: `FIREBREAK_CONTROL_PLANE`
+ * names it, or `TABLE_NAME` is set (the embedded target's control plane
+ * lives in the incident table). One that cannot be built is logged and left
+ * out, so that the other commands keep working; `contain` and `undo` then
+ * answer that no control plane is configured.
+ */
+function controlFromEnvironment(): ModelControlPlane | undefined {
+  if (!process.env.FIREBREAK_CONTROL_PLANE && !process.env.TABLE_NAME) return undefined;
+  try {
+    return controlPlane();
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    logger.error('model control plane is not configured: /incident contain and undo cannot act on the model', { error });
+    return undefined;
+  }
 }
 
 /**
@@ -148,9 +183,11 @@ async function fromEnvironment(): Promise<SlackEventsHandler> {
  * point (Function URL, payload format 2.0) and the embedded server's route.
  * Built once per process from the environment: `SLACK_SIGNING_SECRET`,
  * `SLACK_BOT_TOKEN` (or the `FIREBREAK_VENDOR_SECRET_ARN` secret on AWS),
- * `SLACK_API_URL` (optional), `FIREBREAK_RESPONDERS`, and the ports of
+ * `SLACK_API_URL` (optional), `FIREBREAK_RESPONDERS`, the ports of
  * `runtime()` (`TABLE_NAME`, `RESOLVE_STATE_MACHINE_ARN`,
- * `ACKNOWLEDGE_STATE_MACHINE_ARN`). Missing configuration answers 500.
+ * `ACKNOWLEDGE_STATE_MACHINE_ARN`, `ROLLBACK_STATE_MACHINE_ARN`), and the
+ * model control plane of `controlPlane()` when `FIREBREAK_CONTROL_PLANE` or
+ * `TABLE_NAME` is set. Missing configuration answers 500.
  *
  * @example
  * // lib/constructs/inbound-endpoints.ts: entry 'lambdas/handlers/slack-events.ts', handler 'handler'

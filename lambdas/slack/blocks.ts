@@ -1,3 +1,4 @@
+import { ACTION_LABELS, type UndoableAction } from '../core/commands/parse';
 import { isActive, type Incident, type IncidentStatus } from '../core/incident';
 
 /*
@@ -14,7 +15,8 @@ import { isActive, type Incident, type IncidentStatus } from '../core/incident';
 
 /**
  * `action_id`s of the summary's buttons; interaction listeners match on them.
- * Every button's `value` is the incident id.
+ * Every button's `value` is the incident id. Existing ids never change
+ * (messages already posted carry them).
  *
  * @example
  * app.action(ACTION_IDS.resolve, resolveButton);
@@ -23,10 +25,35 @@ export const ACTION_IDS = {
   acknowledge: 'incident_acknowledge',
   approveRollback: 'incident_approve_rollback',
   resolve: 'incident_resolve',
+  undoKillSwitch: 'incident_undo_kill_switch',
+  undoSafeMode: 'incident_undo_degrade_to_safe_mode',
+  undoHumanReview: 'incident_undo_route_to_human_review',
+  undoRollback: 'incident_undo_rollback',
 } as const;
 
 /** One of the summary's button `action_id`s. */
 export type IncidentActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
+
+/**
+ * The `action_id` of the Undo button of each action (`incident_undo_<action>`).
+ *
+ * @example
+ * UNDO_ACTION_IDS.kill_switch // => 'incident_undo_kill_switch'
+ */
+export const UNDO_ACTION_IDS: Readonly<Record<UndoableAction, IncidentActionId>> = {
+  kill_switch: ACTION_IDS.undoKillSwitch,
+  degrade_to_safe_mode: ACTION_IDS.undoSafeMode,
+  route_to_human_review: ACTION_IDS.undoHumanReview,
+  rollback: ACTION_IDS.undoRollback,
+};
+
+/** What each Undo button's confirmation says it does. */
+const UNDO_EFFECT: Readonly<Record<UndoableAction, string>> = {
+  kill_switch: 'Turn the kill switch off again: the model serves requests again.',
+  degrade_to_safe_mode: 'Turn safe mode off again: the model serves with its normal configuration.',
+  route_to_human_review: 'Stop holding responses for human review.',
+  rollback: 'Serve the version that was active before the rollback again.',
+};
 
 /** Facts about the breach and links that are not on the incident record. */
 export interface SummaryExtras {
@@ -36,7 +63,10 @@ export interface SummaryExtras {
   readonly objective?: string;
   /** The model version (falls back to `incident.modelVersion`). */
   readonly modelVersion?: string;
-  /** Actions taken so far, as policy action names (`degrade_to_safe_mode`, `rollback to v41`…). */
+  /**
+   * Actions taken so far, as policy action names (`degrade_to_safe_mode`, `rollback to v41`…).
+   * @default the actions on the incident record (`incident.actions`)
+   */
   readonly actions?: readonly string[];
   readonly links?: {
     readonly incidentUrl?: string;
@@ -83,9 +113,12 @@ const MAX_ACTIONS_LISTED = 10;
  * The pinned summary of an incident: a header with severity and SLO; fields
  * for status, severity, SLO with observed value vs objective, service, model
  * and version, breach start and opening time, page status, roles and the
- * incident id; the actions taken; links; and, while the incident is active,
- * the buttons Acknowledge, Approve rollback and Resolve (`ACTION_IDS`, each
- * with `value: incident.id`).
+ * incident id; the actions taken; links; while the incident is active, the
+ * buttons Acknowledge, Approve rollback and Resolve; and for each action on
+ * the model that is not undone yet (`incident.actions`), whatever the status
+ * (a kill switch left on after resolution must stay undoable), an actions
+ * block with its *Undo <action>* button (`UNDO_ACTION_IDS`). Every button's
+ * `value` is `incident.id`.
  *
  * Never renders the incident title or any alert text (they may quote prompts).
  *
@@ -127,7 +160,7 @@ export function incidentSummaryBlocks(incident: Incident, extras: SummaryExtras 
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: header.slice(0, 150), emoji: true } },
     { type: 'section', fields },
-    { type: 'section', text: { type: 'mrkdwn', text: actionsTaken(extras.actions) } },
+    { type: 'section', text: { type: 'mrkdwn', text: actionsTaken(extras.actions ?? recordedActions(incident)) } },
   ];
 
   const links = linkLine(extras.links);
@@ -147,6 +180,19 @@ export function incidentSummaryBlocks(incident: Incident, extras: SummaryExtras 
           title: 'Resolve incident?',
           text: `Mark incident ${incident.id} resolved and resolve its page.`,
           confirm: 'Resolve',
+        }),
+      ],
+    });
+  }
+  for (const action of undoable(incident)) {
+    blocks.push({
+      type: 'actions',
+      block_id: `undo_${action}`,
+      elements: [
+        button(`Undo ${ACTION_LABELS[action]}`, UNDO_ACTION_IDS[action], incident.id, undefined, {
+          title: `Undo ${ACTION_LABELS[action].toLowerCase()}?`,
+          text: `${UNDO_EFFECT[action]} Model ${plain(model, 100)}, incident ${incident.id}.`,
+          confirm: `Undo ${ACTION_LABELS[action].toLowerCase()}`,
         }),
       ],
     });
@@ -201,6 +247,21 @@ function button(
           },
         }),
   };
+}
+
+/** Actions on the model not undone yet, one per kind, in the order they were taken. */
+function undoable(incident: Incident): UndoableAction[] {
+  return [...new Set((incident.actions ?? []).filter((a) => a.undoneAt === undefined).map((a) => a.action))];
+}
+
+/** The incident's recorded actions as summary lines: what, which version, and whether it was undone. */
+function recordedActions(incident: Incident): string[] | undefined {
+  const actions = incident.actions ?? [];
+  if (actions.length === 0) return undefined;
+  return actions.map((a) => {
+    const what = a.action === 'rollback' ? `rollback ${a.before.activeVersion} → ${a.after.activeVersion}` : a.action;
+    return `${what} at ${formatTime(a.at)}${a.undoneAt === undefined ? '' : ` (undone at ${formatTime(a.undoneAt)})`}`;
+  });
 }
 
 function pageStatus(incident: Incident): string {

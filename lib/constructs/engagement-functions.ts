@@ -13,8 +13,8 @@ export interface EngagementFunctionsProps {
 }
 
 /**
- * The task functions the `respond`, `resolve` and `acknowledge` workflows
- * use to engage people: paging through PagerDuty and running the Slack
+ * The task functions the `respond`, `resolve`, `acknowledge` and `rollback`
+ * workflows use to engage people: paging through PagerDuty and running the Slack
  * incident channel, plus the one that writes a failed vendor task to the
  * incident timeline. Each function is defined once and shared by the
  * workflows that invoke it.
@@ -44,7 +44,7 @@ export class EngagementFunctions extends Construct {
   /** `update-channel`: posts a lifecycle event to the channel and updates the pinned summary. */
   public readonly updateChannel: FirebreakFunction;
 
-  /** `record-task-failure`: writes a vendor task's failure to the incident timeline. */
+  /** `record-task-failure`: writes a failed task (vendor call, containment, rollback) to the incident timeline. */
   public readonly recordTaskFailure: FirebreakFunction;
 
   constructor(scope: Construct, id: string, props: EngagementFunctionsProps) {
@@ -85,12 +85,12 @@ export class EngagementFunctions extends Construct {
     this.updateChannel = vendorFunction(
       'UpdateChannel',
       'lambdas/handlers/update-channel.ts',
-      'resolve, acknowledge: posts the lifecycle event to the incident channel and updates its summary',
+      'resolve, acknowledge, rollback, respond: posts the lifecycle event to the incident channel and updates its summary',
     );
 
     this.recordTaskFailure = new FirebreakFunction(this, 'RecordTaskFailure', {
       entry: 'lambdas/handlers/record-task-failure.ts',
-      description: 'respond, resolve, acknowledge: writes a failed vendor task to the incident timeline',
+      description: 'respond, resolve, acknowledge, rollback: writes a failed task to the incident timeline',
       environment: { TABLE_NAME: table.tableName },
     });
     table.grantReadWriteData(this.recordTaskFailure.function);

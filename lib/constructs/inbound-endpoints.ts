@@ -4,6 +4,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FirebreakFunction } from './firebreak-function';
 import type { IncidentTable } from './incident-table';
+import type { ModelControlAccess } from './model-control-access';
 import type { VendorCredentials } from './vendor-credentials';
 
 /** Properties of {@link InboundEndpoints}. */
@@ -19,6 +20,15 @@ export interface InboundEndpointsProps {
 
   /** The `acknowledge` workflow the handlers start. */
   readonly acknowledgeStateMachine: sfn.IStateMachine;
+
+  /** The `rollback` workflow `slack-events` starts (Approve rollback, `/incident rollback`). */
+  readonly rollbackStateMachine: sfn.IStateMachine;
+
+  /**
+   * The model control plane settings and permissions `slack-events` gets:
+   * it runs `/incident undo <action>` (and the Undo buttons) synchronously.
+   */
+  readonly modelControl: ModelControlAccess;
 }
 
 /**
@@ -38,7 +48,13 @@ export interface InboundEndpointsProps {
  * Both get `TABLE_NAME`, `RESOLVE_STATE_MACHINE_ARN`,
  * `ACKNOWLEDGE_STATE_MACHINE_ARN` and the vendor environment; they read and
  * write the incident table, read the credentials secret, and may start
- * executions of exactly the resolve and acknowledge workflows.
+ * executions of the resolve and acknowledge workflows.
+ *
+ * `slack-events` alone also gets `ROLLBACK_STATE_MACHINE_ARN` and may start
+ * the rollback workflow (an approved rollback), and gets the model control
+ * plane environment and permissions: `/incident undo <action>` changes the
+ * model's control state within the request. `pagerduty-webhook` gets
+ * neither.
  *
  * @example
  * const inbound = new InboundEndpoints(this, 'InboundEndpoints', {
@@ -70,8 +86,12 @@ export class InboundEndpoints extends Construct {
 
     this.slackEvents = new FirebreakFunction(this, 'SlackEvents', {
       entry: 'lambdas/handlers/slack-events.ts',
-      description: 'Slack /incident command and buttons: verifies the signature, acks, starts workflows',
-      environment,
+      description: 'Slack /incident command and buttons: verifies the signature, acks, starts workflows, undoes actions',
+      environment: {
+        ...environment,
+        ROLLBACK_STATE_MACHINE_ARN: props.rollbackStateMachine.stateMachineArn,
+        ...props.modelControl.environment,
+      },
       timeout: Duration.seconds(10),
     });
     this.pagerDutyWebhook = new FirebreakFunction(this, 'PagerDutyWebhook', {
@@ -86,6 +106,8 @@ export class InboundEndpoints extends Construct {
       props.resolveStateMachine.grantStartExecution(handler.function);
       props.acknowledgeStateMachine.grantStartExecution(handler.function);
     }
+    props.rollbackStateMachine.grantStartExecution(this.slackEvents.function);
+    props.modelControl.grant(this.slackEvents);
 
     // No IAM auth: the vendors cannot sign AWS requests; the handlers verify the vendors' signatures.
     this.slackRequestUrl = this.slackEvents.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });

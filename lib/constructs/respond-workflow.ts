@@ -7,7 +7,9 @@ import type { EngagementFunctions } from './engagement-functions';
 import { FirebreakFunction } from './firebreak-function';
 import { FirebreakStateMachine } from './firebreak-state-machine';
 import type { IncidentTable } from './incident-table';
+import type { ModelControlAccess } from './model-control-access';
 import {
+  CONTROL_PLANE_RETRY,
   LAMBDA_TRANSIENT_ERRORS,
   TASK_TIMEOUT,
   TRANSIENT_RETRY,
@@ -39,6 +41,8 @@ export const RespondStateNames = {
   pageAlreadySent: 'Page Already Sent',
   retryThePage: 'Retry The Page',
   recordPageFailure: 'Record The Page Failure',
+  containTheModel: 'Contain The Model',
+  recordContainmentFailure: 'Record The Containment Failure',
   respondersEngaged: 'Responders Engaged',
   startResolveWorkflow: 'Start The Resolve Workflow',
   tellIncidentChannel: 'Tell The Incident Channel',
@@ -80,6 +84,12 @@ export interface RespondWorkflowProps {
   readonly engagement: EngagementFunctions;
 
   /**
+   * The model control plane settings and permissions `contain-model` gets
+   * (environment and IAM).
+   */
+  readonly modelControl: ModelControlAccess;
+
+  /**
    * The `resolve` workflow, started when a signal resolves its incident (every
    * alert of the incident resolved). The state machine role may start it and
    * nothing else.
@@ -108,11 +118,16 @@ export interface RespondWorkflowProps {
  *
  * - For a new incident it waits out the flap hold and confirms the breach is
  *   still active. A confirmed breach is paged first, in one fast attempt
- *   (`Page On-Call`), before any Slack call; whatever the page did, the
- *   responders are then engaged in parallel: the Slack incident channel is
- *   opened, and the page is retried with backoff if the first attempt did
- *   not go out. A failure of either branch, after its retries, is written to
- *   the timeline and does not stop the other branch.
+ *   (`Page On-Call`), before any Slack call; whatever the page did, three
+ *   branches then run in parallel (`Engage Responders`): the Slack incident
+ *   channel is opened; the page is retried with backoff if the first attempt
+ *   did not go out; and the model is contained (`Contain The Model`: the
+ *   SLO's `action_on_breach`, in order, through the model control plane; a
+ *   rollback that needs approval is requested, and run later by the
+ *   `rollback` workflow). A failure of any branch, after its retries, is
+ *   written to the timeline and does not stop the others: a PagerDuty or
+ *   Slack outage never blocks containment, and a containment failure never
+ *   blocks the page or the channel.
  * - A signal that resolved its incident starts the `resolve` workflow (the
  *   execution is named `resolve-<incident id>`, so a resolution already
  *   started from Slack or PagerDuty is not started twice).
@@ -140,6 +155,9 @@ export class RespondWorkflow extends Construct {
   /** The function behind `Record The Workflow Failure`. */
   public readonly recordWorkflowFailure: FirebreakFunction;
 
+  /** The function behind `Contain The Model`: `contain-model`. */
+  public readonly containModel: FirebreakFunction;
+
   /** The execution log group. */
   public readonly logGroup: logs.LogGroup;
 
@@ -164,7 +182,13 @@ export class RespondWorkflow extends Construct {
       description: 'respond: writes a workflow failure to the incident timeline',
       environment,
     });
-    for (const fn of [this.recordSignal, this.confirmBreach, this.recordWorkflowFailure]) {
+    this.containModel = new FirebreakFunction(this, 'ContainModel', {
+      entry: 'lambdas/handlers/contain-model.ts',
+      description: "respond: takes the SLO's action_on_breach on the model through the control plane",
+      environment: { ...environment, ...props.modelControl.environment },
+    });
+    props.modelControl.grant(this.containModel);
+    for (const fn of [this.recordSignal, this.confirmBreach, this.recordWorkflowFailure, this.containModel]) {
       table.grantReadWriteData(fn.function);
     }
 
@@ -228,7 +252,7 @@ export class RespondWorkflow extends Construct {
       time: sfn.WaitTime.timestampPath('$.record.flapHoldUntil'),
     });
 
-    const { chain: engageResponders, parallel: engageRespondersParallel } = this.engageResponders(engagement);
+    const { chain: engageResponders, parallel: engageRespondersParallel } = this.engageResponders(engagement, this.containModel);
     const isBreachStillActive = new sfn.Choice(this, 'IsBreachStillActive', {
       stateName: RespondStateNames.isBreachStillActive,
       comment: 'Confirmed breaches go on to the response; flaps end here.',
@@ -332,12 +356,14 @@ export class RespondWorkflow extends Construct {
       engagement.openChannel,
       engagement.recordTaskFailure,
       engagement.updateChannel,
+      this.containModel,
     ];
     const workflow = new FirebreakStateMachine(this, 'Workflow', {
       workflow: 'respond',
       comment:
         'respond: record a breach signal; for a new incident, wait out the flap hold, confirm the breach, page ' +
-        'on-call, then open the incident channel and retry the page if needed; start resolve when the incident resolves',
+        'on-call, then independently open the incident channel, retry the page if needed and contain the model; ' +
+        'start resolve when the incident resolves',
       definition: recordSignal.next(didSignalOpenIncident),
       invokedFunctions: invoked.map((fn) => fn.function),
       timeout: Duration.hours(1),
@@ -349,12 +375,16 @@ export class RespondWorkflow extends Construct {
   }
 
   /**
-   * `Page On-Call`, then the `Engage Responders` parallel, then
-   * `Responders Engaged`. Returns the chain (entered at the page) and the
-   * parallel, which the caller catches into the workflow failure path (only
-   * a failure to record a branch failure, i.e. a store outage, gets there).
+   * `Page On-Call`, then the `Engage Responders` parallel (channel, page
+   * retry, containment), then `Responders Engaged`. Returns the chain
+   * (entered at the page) and the parallel, which the caller catches into
+   * the workflow failure path (only a failure to record a branch failure,
+   * i.e. a store outage, gets there).
    */
-  private engageResponders(engagement: EngagementFunctions): { readonly chain: sfn.Chain; readonly parallel: sfn.Parallel } {
+  private engageResponders(
+    engagement: EngagementFunctions,
+    containModel: FirebreakFunction,
+  ): { readonly chain: sfn.Chain; readonly parallel: sfn.Parallel } {
     const incidentId = sfn.JsonPath.stringAt('$.record.incidentId');
 
     // One fast attempt: only the Lambda service's own errors are retried. The
@@ -420,15 +450,41 @@ export class RespondWorkflow extends Construct {
       )
       .otherwise(retryThePage);
 
+    // The containment branch talks to neither PagerDuty nor Slack: it retries a lost
+    // race on the model's control state and the standard transient errors, and
+    // writes whatever survives them to the timeline.
+    const containTheModel = invokeTask(this, 'ContainTheModelTask', {
+      stateName: RespondStateNames.containTheModel,
+      comment:
+        "Contain the model: take the SLO's action_on_breach in order through the model control plane (a " +
+        'rollback that needs approval is requested in the channel), each change audited on the timeline.',
+      lambdaFunction: containModel,
+      payload: sfn.TaskInput.fromObject({ incidentId }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retries: [CONTROL_PLANE_RETRY, TRANSIENT_RETRY],
+    });
+    containTheModel.addCatch(
+      recordTaskFailureTask(this, 'RecordContainmentFailureTask', {
+        stateName: RespondStateNames.recordContainmentFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.record.incidentId',
+        task: 'contain',
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+
     const parallel = new sfn.Parallel(this, 'EngageResponders', {
       stateName: RespondStateNames.engageResponders,
       comment:
-        'Open the channel and make sure the page went out, independently: each branch writes its own failure ' +
-        'to the timeline, so Slack never blocks the page and PagerDuty never blocks the channel.',
+        'Open the channel, make sure the page went out and contain the model, independently: each branch ' +
+        'writes its own failure to the timeline, so Slack never blocks the page, PagerDuty never blocks the ' +
+        'channel, and neither blocks containment (nor a containment failure either of them).',
       resultPath: sfn.JsonPath.DISCARD,
     })
       .branch(openChannel)
-      .branch(didFirstPageGoOut);
+      .branch(didFirstPageGoOut)
+      .branch(containTheModel);
 
     // A PagerDuty outage (or the handler's store error) never blocks the channel.
     pageOnCall.addCatch(parallel, { errors: [sfn.Errors.ALL], resultPath: '$.page' });
@@ -436,7 +492,8 @@ export class RespondWorkflow extends Construct {
     const chain = pageOnCall.next(parallel).next(
       new sfn.Succeed(this, 'RespondersEngaged', {
         stateName: RespondStateNames.respondersEngaged,
-        comment: 'On-call was paged (or the failure recorded) and the incident channel opened (or the failure recorded).',
+        comment:
+          'On-call was paged, the incident channel opened and the model contained (or each failure is on the timeline).',
       }),
     );
     return { chain, parallel };

@@ -37,12 +37,31 @@ export const TRANSIENT_TASK_ERRORS: readonly string[] = [...STORE_TRANSIENT_ERRO
  */
 export const VENDOR_TRANSIENT_ERROR = 'VendorTransientError';
 
+/**
+ * The error a model control plane adapter throws when the model's control
+ * state changed between its read and its conditional write (a lost race
+ * with another change). Retrying re-reads the state and tries again.
+ */
+export const CONTROL_PLANE_CONFLICT_ERROR = 'ControlPlaneConflictError';
+
 /** How long one task may run before Step Functions fails it with `States.Timeout`. */
 export const TASK_TIMEOUT = Duration.seconds(30);
 
 /** The standard retry of {@link TRANSIENT_TASK_ERRORS}: 1 s, doubling, 4 attempts. */
 export const TRANSIENT_RETRY: sfn.RetryProps = {
   errors: [...TRANSIENT_TASK_ERRORS],
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  maxAttempts: 4,
+};
+
+/**
+ * The retry of {@link CONTROL_PLANE_CONFLICT_ERROR} every task that changes a
+ * model's control state uses (before {@link TRANSIENT_RETRY}): 1 s, doubling,
+ * 4 attempts.
+ */
+export const CONTROL_PLANE_RETRY: sfn.RetryProps = {
+  errors: [CONTROL_PLANE_CONFLICT_ERROR],
   interval: Duration.seconds(1),
   backoffRate: 2,
   maxAttempts: 4,
@@ -138,6 +157,12 @@ export interface RecordTaskFailureOptions {
   readonly task: string;
   /** Path of the caught error (`{Error, Cause}`) in the state input. */
   readonly errorPath: string;
+  /**
+   * The state's `Comment`.
+   *
+   * @default - says the failure goes to the timeline and the other branches go on
+   */
+  readonly comment?: string;
 }
 
 /**
@@ -161,7 +186,9 @@ export interface RecordTaskFailureOptions {
 export function recordTaskFailureTask(scope: Construct, id: string, options: RecordTaskFailureOptions): tasks.LambdaInvoke {
   return invokeTask(scope, id, {
     stateName: options.stateName,
-    comment: `Write the failure of ${options.task} (after its retries) to the incident timeline; the other branches go on.`,
+    comment:
+      options.comment ??
+      `Write the failure of ${options.task} (after its retries) to the incident timeline; the other branches go on.`,
     lambdaFunction: options.lambdaFunction,
     payload: sfn.TaskInput.fromObject({
       incidentId: sfn.JsonPath.stringAt(options.incidentIdPath),

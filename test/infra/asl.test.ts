@@ -24,9 +24,9 @@ function workflowNames(): unknown[] {
     .map((resource) => resource.Metadata?.['firebreak:workflow']);
 }
 
-test('tags every state machine with a firebreak:workflow name: respond, resolve and acknowledge', () => {
+test('tags every state machine with a firebreak:workflow name: respond, resolve, acknowledge and rollback', () => {
   const names = workflowNames();
-  expect([...names].sort()).toEqual(['acknowledge', 'resolve', 'respond']);
+  expect([...names].sort()).toEqual(['acknowledge', 'resolve', 'respond', 'rollback']);
   for (const name of names) {
     expect(name).toEqual(expect.stringMatching(/^[a-z]+(-[a-z]+)*$/));
   }
@@ -36,11 +36,17 @@ test.each(
   // Computed at collection time from the same template the other tests use.
   Object.entries(testTemplate().Resources)
     .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
-    .map(([id]) => id),
-)('the synthesized definition of %s is valid Amazon States Language', (id) => {
+    .map(([id, resource]) => [resource.Metadata?.['firebreak:workflow'], id]),
+)('the synthesized definition of the %s workflow (%s) is valid Amazon States Language', (_workflow, id) => {
   const definition = resolveDefinition(template.Resources[id].Properties?.DefinitionString, localPlaceholderResolver(template));
   // The validator mutates its input (it fills in QueryLanguage): give it a copy.
   const result = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
   expect(result.errorsText('\n')).toBe('');
   expect(result.isValid).toBe(true);
+});
+
+test('validates all four workflow definitions', () => {
+  expect(
+    Object.values(testTemplate().Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine'),
+  ).toHaveLength(4);
 });

@@ -112,7 +112,7 @@ describe('incident table', () => {
 });
 
 describe('functions', () => {
-  test('defines exactly the thirteen handlers, each tagged with its firebreak:handler entry', () => {
+  test('defines exactly the fifteen handlers, each tagged with its firebreak:handler entry', () => {
     const handlers = resourcesOfType('AWS::Lambda::Function').map(([, resource]) => resource.Metadata?.['firebreak:handler']);
     expect(handlers.sort()).toEqual(HANDLERS.map((name) => `lambdas/handlers/${name}.ts#handler`));
   });
@@ -475,6 +475,7 @@ describe('IAM', () => {
     const respond = ref(view.stateMachineId('respond'));
     const resolve = ref(view.stateMachineId('resolve'));
     const acknowledge = ref(view.stateMachineId('acknowledge'));
+    const rollback = ref(view.stateMachineId('rollback'));
     const byRole = new Map<string, unknown[]>();
     for (const starter of starters()) {
       expect(starter.effect).toBe('Allow');
@@ -485,7 +486,7 @@ describe('IAM', () => {
     const expected = new Map<string, unknown[]>([
       [JSON.stringify([ref(roleIdOf('alertmanager-intake'))]), [respond]],
       [JSON.stringify([ref(roleIdOf('cloudwatch-intake'))]), [respond]],
-      [JSON.stringify([ref(roleIdOf('slack-events'))]), [resolve, acknowledge]],
+      [JSON.stringify([ref(roleIdOf('slack-events'))]), [resolve, acknowledge, rollback]],
       [JSON.stringify([ref(roleIdOf('pagerduty-webhook'))]), [resolve, acknowledge]],
       [JSON.stringify([ref(view.stateMachineRoleId('respond'))]), [resolve]],
     ]);
@@ -496,9 +497,10 @@ describe('IAM', () => {
   });
 
   test.each([
-    ['respond', ['confirm-breach', 'open-channel', 'page-oncall', 'record-signal', 'record-task-failure', 'record-workflow-failure', 'update-channel']],
+    ['respond', ['confirm-breach', 'contain-model', 'open-channel', 'page-oncall', 'record-signal', 'record-task-failure', 'record-workflow-failure', 'update-channel']],
     ['resolve', ['record-task-failure', 'resolve-page', 'update-channel']],
     ['acknowledge', ['acknowledge-page', 'record-task-failure', 'update-channel']],
+    ['rollback', ['record-task-failure', 'roll-back-model', 'update-channel']],
   ] as const)('lets the %s state machine invoke only its task functions', (workflow, handlers) => {
     expect(view.invokableFunctionIds(view.stateMachineRoleId(workflow))).toEqual(handlers.map(functionId).sort());
   });

@@ -7,6 +7,7 @@ export const HANDLERS = [
   'alertmanager-intake',
   'cloudwatch-intake',
   'confirm-breach',
+  'contain-model',
   'open-channel',
   'page-oncall',
   'pagerduty-webhook',
@@ -14,6 +15,7 @@ export const HANDLERS = [
   'record-task-failure',
   'record-workflow-failure',
   'resolve-page',
+  'roll-back-model',
   'slack-events',
   'update-channel',
 ] as const;
@@ -30,8 +32,11 @@ export const VENDOR_HANDLERS: readonly HandlerName[] = [
   'update-channel',
 ];
 
+/** The functions that change a model's control state, and only they (`/incident undo` runs in slack-events). */
+export const MODEL_CONTROL_HANDLERS: readonly HandlerName[] = ['contain-model', 'roll-back-model', 'slack-events'];
+
 /** The workflows of the stack (`firebreak:workflow` metadata). */
-export const WORKFLOWS = ['respond', 'resolve', 'acknowledge'] as const;
+export const WORKFLOWS = ['respond', 'resolve', 'acknowledge', 'rollback'] as const;
 export type WorkflowName = (typeof WORKFLOWS)[number];
 
 /** One state of a definition. */
@@ -65,6 +70,22 @@ export function statementsOf(policy: CloudFormationResource): Statement[] {
 /** A statement's actions, always as a list. */
 export function actionsOf(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/**
+ * A resolved CloudFormation value as one string: `Ref`s as `<Id>`,
+ * `Fn::GetAtt`s as `<Id.Attribute>`, `Fn::Join`s joined (how cdk-nag names
+ * resources in its findings).
+ */
+export function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const record = (value ?? {}) as Record<string, unknown>;
+  const join = record['Fn::Join'] as [string, unknown[]] | undefined;
+  if (join !== undefined) return join[1].map(flatten).join(join[0]);
+  const getAtt = record['Fn::GetAtt'] as [string, string] | undefined;
+  if (getAtt !== undefined) return `<${getAtt[0]}.${getAtt[1]}>`;
+  if ('Ref' in record) return `<${String(record.Ref)}>`;
+  return JSON.stringify(value);
 }
 
 /** A statement's resources, always as a list. */

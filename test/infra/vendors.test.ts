@@ -180,7 +180,7 @@ describe('inbound endpoints', () => {
 });
 
 describe('task functions', () => {
-  test.each(['page-oncall', 'open-channel', 'resolve-page', 'acknowledge-page', 'update-channel', 'record-task-failure'] as const)(
+  test.each(['page-oncall', 'open-channel', 'resolve-page', 'acknowledge-page', 'update-channel', 'record-task-failure', 'contain-model', 'roll-back-model'] as const)(
     'give %s the table name and item read/write on the table and its named indexes only',
     (handler) => {
       const tableId = view.resourcesOfType('AWS::DynamoDB::Table')[0][0];
@@ -197,7 +197,7 @@ describe('task functions', () => {
   });
 
   test('do not let the task functions start workflows', () => {
-    for (const handler of ['page-oncall', 'open-channel', 'resolve-page', 'acknowledge-page', 'update-channel', 'record-task-failure'] as const) {
+    for (const handler of ['page-oncall', 'open-channel', 'resolve-page', 'acknowledge-page', 'update-channel', 'record-task-failure', 'contain-model', 'roll-back-model'] as const) {
       const actions = view.statementsOfRole(view.roleIdOf(handler)).flatMap(actionsOf);
       expect(actions.filter((action) => action.startsWith('states:'))).toEqual([]);
     }

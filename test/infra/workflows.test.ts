@@ -12,6 +12,8 @@ const LAMBDA_ERRORS = [
 ];
 const TRANSIENT_ERRORS = ['IncidentVersionConflictError', 'IncidentStoreError', ...LAMBDA_ERRORS];
 const TRANSIENT_RETRY = { ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4 };
+const CONTROL_PLANE_RETRY = { ErrorEquals: ['ControlPlaneConflictError'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4 };
+const CHANNEL_RETRY = { ErrorEquals: ['VendorTransientError'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 5 };
 
 const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
   respond: [
@@ -33,6 +35,8 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Page Already Sent',
     'Retry The Page',
     'Record The Page Failure',
+    'Contain The Model',
+    'Record The Containment Failure',
     'Responders Engaged',
     'Record The Workflow Failure',
     'Respond Failed',
@@ -53,7 +57,19 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Record The Channel Update Failure',
     'Acknowledgement Spread',
   ],
+  rollback: [
+    'Roll Back The Model',
+    'Record The Rollback Failure',
+    'Rollback Failed',
+    'Tell The Channel About The Rollback',
+    'Record The Rollback Notice Failure',
+    'Rollback Done',
+  ],
 };
+
+/** How many branches the one Parallel of each workflow has (0: no Parallel). */
+const PARALLEL_BRANCHES: Readonly<Record<WorkflowName, number>> = { respond: 3, resolve: 2, acknowledge: 2, rollback: 0 };
+
 
 let raw: CloudFormationTemplate;
 let template: Template;
@@ -140,13 +156,14 @@ describe.each(WORKFLOWS)('the %s workflow', (workflow) => {
     }
   });
 
-  test('catches every failure inside a Parallel branch so that one branch cannot fail the other', () => {
+  test('catches every failure inside a Parallel branch so that one branch cannot fail the others', () => {
     const parallels = Object.values(statesOf(workflow)).filter((state) => state.Type === 'Parallel');
-    expect(parallels).toHaveLength(1);
-    const [parallel] = parallels;
-    expect(parallel.ResultPath).toBeNull();
-    expect(parallel.Branches).toHaveLength(2);
-    for (const branch of parallel.Branches ?? []) {
+    expect(parallels).toHaveLength(PARALLEL_BRANCHES[workflow] > 0 ? 1 : 0);
+    for (const parallel of parallels) {
+      expect(parallel.ResultPath).toBeNull();
+      expect(parallel.Branches).toHaveLength(PARALLEL_BRANCHES[workflow]);
+    }
+    for (const branch of parallels.flatMap((parallel) => parallel.Branches ?? [])) {
       const branchStates = branch.States as Record<string, State>;
       const vendorTasks = Object.entries(branchStates).filter(
         ([, state]) => state.Type === 'Task' && (state.Parameters as { FunctionName?: string }).FunctionName !== lambdaArn('record-task-failure'),
@@ -205,10 +222,14 @@ describe('respond: paging and the responders', () => {
     });
   });
 
-  test('opens the channel and makes sure of the page in parallel, then ends engaged', () => {
+  test('opens the channel, makes sure of the page and contains the model in parallel, then ends engaged', () => {
     const engage = statesOf('respond')['Engage Responders'];
     expect(engage).toMatchObject({ Type: 'Parallel', ResultPath: null, Next: 'Responders Engaged' });
-    expect(engage.Branches?.map((branch) => branch.StartAt)).toEqual(['Open The Incident Channel', 'Did The First Page Go Out?']);
+    expect(engage.Branches?.map((branch) => branch.StartAt)).toEqual([
+      'Open The Incident Channel',
+      'Did The First Page Go Out?',
+      'Contain The Model',
+    ]);
     expect(engage.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Workflow Failure' }]);
     expect(statesOf('respond')['Responders Engaged']).toMatchObject({ Type: 'Succeed' });
   });
@@ -251,6 +272,63 @@ describe('respond: paging and the responders', () => {
       FunctionName: lambdaArn('record-task-failure'),
       Payload: { 'incidentId.$': '$.record.incidentId', task: 'page', 'error.$': '$.error' },
     });
+  });
+});
+
+describe('respond: containing the model', () => {
+  function containmentBranch(): StatesDefinition {
+    const branches = statesOf('respond')['Engage Responders'].Branches ?? [];
+    const found = branches.filter((branch) => branch.StartAt === 'Contain The Model');
+    expect(found).toHaveLength(1);
+    return found[0];
+  }
+
+  test('is a branch of Engage Responders of its own: the containment task and its failure recorder only', () => {
+    expect(Object.keys(containmentBranch().States).sort()).toEqual(['Contain The Model', 'Record The Containment Failure']);
+  });
+
+  test('calls neither PagerDuty nor Slack in the branch, so a vendor outage cannot hold it up', () => {
+    const invoked = Object.values(containmentBranch().States).map((state) => (state.Parameters as { FunctionName?: string }).FunctionName);
+    expect([...invoked].sort()).toEqual([lambdaArn('contain-model'), lambdaArn('record-task-failure')].sort());
+  });
+
+  test('contains the recorded incident, discarding the result, with a 30-second timeout', () => {
+    expect(statesOf('respond')['Contain The Model']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Comment: expect.any(String),
+      Parameters: { FunctionName: lambdaArn('contain-model'), Payload: { 'incidentId.$': '$.record.incidentId' } },
+      ResultPath: null,
+      TimeoutSeconds: 30,
+      End: true,
+    });
+  });
+
+  test('retries ControlPlaneConflictError from 1 s, doubling, 4 times, then the store and Lambda transient errors', () => {
+    expect(statesOf('respond')['Contain The Model'].Retry).toEqual([CONTROL_PLANE_RETRY, TRANSIENT_RETRY]);
+  });
+
+  test('catches every failure into its own recorder, task contain, so that it never fails the page or the channel', () => {
+    const states = statesOf('respond');
+    expect(states['Contain The Model'].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Containment Failure' },
+    ]);
+    expect(states['Record The Containment Failure']).toMatchObject({
+      Type: 'Task',
+      Parameters: {
+        FunctionName: lambdaArn('record-task-failure'),
+        Payload: { 'incidentId.$': '$.record.incidentId', task: 'contain', 'error.$': '$.error' },
+      },
+      ResultPath: null,
+      Retry: [TRANSIENT_RETRY],
+      End: true,
+    });
+  });
+
+  test('is reached only after a confirmed breach was paged (or the page failed)', () => {
+    const definition = view.definition('respond');
+    expect(reachable(definition, definition.StartAt, 'Page On-Call')).not.toContain('Contain The Model');
+    expect(reachable(definition, definition.StartAt, 'Wait Out The Flap Hold')).toContain('Contain The Model');
   });
 });
 
@@ -346,6 +424,81 @@ describe.each([
   });
 });
 
+describe('the rollback workflow', () => {
+  test('starts by rolling back the model with the whole input, keeping changed and detail under $.rollback', () => {
+    const definition = view.definition('rollback');
+    expect(definition.StartAt).toBe('Roll Back The Model');
+    expect(definition.TimeoutSeconds).toBe(30 * 60);
+    expect(statesOf('rollback')['Roll Back The Model']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: lambdaArn('roll-back-model'), 'Payload.$': '$' },
+      ResultSelector: { 'changed.$': '$.Payload.changed', 'detail.$': '$.Payload.detail' },
+      ResultPath: '$.rollback',
+      TimeoutSeconds: 30,
+      Next: 'Tell The Channel About The Rollback',
+    });
+  });
+
+  test('retries ControlPlaneConflictError, then the store and Lambda transient errors', () => {
+    expect(statesOf('rollback')['Roll Back The Model'].Retry).toEqual([CONTROL_PLANE_RETRY, TRANSIENT_RETRY]);
+  });
+
+  test('records a rollback that failed after its retries under task rollback, then fails', () => {
+    const states = statesOf('rollback');
+    expect(states['Roll Back The Model'].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Rollback Failure' },
+    ]);
+    expect(states['Record The Rollback Failure']).toMatchObject({
+      Parameters: {
+        FunctionName: lambdaArn('record-task-failure'),
+        Payload: { 'incidentId.$': '$.incidentId', task: 'rollback', 'error.$': '$.error' },
+      },
+      ResultPath: null,
+      Retry: [TRANSIENT_RETRY],
+      Next: 'Rollback Failed',
+    });
+    expect(states['Rollback Failed']).toEqual({
+      Type: 'Fail',
+      Comment: expect.any(String),
+      Error: 'RollbackWorkflowFailed',
+      Cause: 'the rollback workflow failed; see the incident timeline',
+    });
+  });
+
+  test('tells the channel about the rollback with its detail, VendorTransientError retried from 2 s, doubling, 5 times', () => {
+    expect(statesOf('rollback')['Tell The Channel About The Rollback']).toMatchObject({
+      Parameters: {
+        FunctionName: lambdaArn('update-channel'),
+        Payload: { 'incidentId.$': '$.incidentId', event: 'rollback', 'via.$': '$.via', 'by.$': '$.by', 'detail.$': '$.rollback.detail' },
+      },
+      ResultPath: null,
+      Retry: [CHANNEL_RETRY, TRANSIENT_RETRY],
+      Next: 'Rollback Done',
+    });
+  });
+
+  test('records a failed channel notice under task update-channel and still succeeds: the rollback stands', () => {
+    const states = statesOf('rollback');
+    expect(states['Tell The Channel About The Rollback'].Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Rollback Notice Failure' },
+    ]);
+    expect(states['Record The Rollback Notice Failure']).toMatchObject({
+      Parameters: {
+        FunctionName: lambdaArn('record-task-failure'),
+        Payload: { 'incidentId.$': '$.incidentId', task: 'update-channel', 'error.$': '$.error' },
+      },
+      ResultPath: null,
+      Next: 'Rollback Done',
+    });
+    expect(states['Rollback Done']).toMatchObject({ Type: 'Succeed' });
+  });
+
+  test('publishes its state machine ARN', () => {
+    template.hasOutput('RollbackStateMachineArn', { Value: ref(view.stateMachineId('rollback')) });
+  });
+});
+
 describe('state machine roles', () => {
   test.each(WORKFLOWS)('gives the %s role no wildcard resource outside the log-delivery and X-Ray policy', (workflow) => {
     const roleId = view.stateMachineRoleId(workflow);
@@ -359,8 +512,8 @@ describe('state machine roles', () => {
     }
   });
 
-  test('names the state machines respond, resolve and acknowledge', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+  test('names the state machines respond, resolve, acknowledge and rollback', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
     for (const workflow of WORKFLOWS) {
       template.hasResource('AWS::StepFunctions::StateMachine', { Metadata: Match.objectLike({ 'firebreak:workflow': workflow }) });
     }

@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import { WebClient } from '@slack/web-api';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { logger } from '../../lambdas/adapters/logger';
+import { helpText } from '../../lambdas/core/commands/operations';
 import { parseResponders } from '../../lambdas/core/commands/responders';
 import { openIncident } from '../../lambdas/core/incident-lifecycle';
-import { createSlackEventsHandler, handler as environmentHandler, type SlackEventsHandler } from '../../lambdas/handlers/slack-events';
+import { createSlackEventsHandler, handler as environmentHandler, type SlackEventsConfig, type SlackEventsHandler } from '../../lambdas/handlers/slack-events';
+import { ACTION_IDS } from '../../lambdas/slack/blocks';
 import { startSlackSimulator, type SlackSimulator } from '../../local/simulators/slack-simulator';
-import { InMemoryIncidentStore, RecordingWorkflowStarter } from '../support/in-memory-ports';
+import { controlState, InMemoryIncidentStore, InMemoryModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
 import { makeSignal, ManualClock } from '../support/signals';
 
 const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -21,6 +23,22 @@ const FIXTURE_CHANNEL = 'C0INCIDENT1';
 /** A fixture body (bolt-js / bolt-python format) with the incident channel filled in. */
 function fixtureBody(file: string, channelId: string): string {
   return fs.readFileSync(path.join(FIXTURES, file), 'utf8').trim().split(FIXTURE_CHANNEL).join(channelId);
+}
+
+/** The `/incident` fixture body with another text, person and trigger id. */
+function commandBody(channelId: string, text: string, userId: string, triggerId: string): string {
+  const fields = new URLSearchParams(fixtureBody('incident-ack.command.body.txt', channelId));
+  fields.set('text', text);
+  fields.set('user_id', userId);
+  fields.set('trigger_id', triggerId);
+  return fields.toString();
+}
+
+/** The Resolve button fixture as another of the summary's buttons, pressed by `userId`. */
+function buttonBody(channelId: string, actionId: string, userId: string, triggerId: string): string {
+  const payload = JSON.parse(fixtureBody('incident-resolve.block_actions.json', channelId)) as Record<string, unknown> & { user: Record<string, unknown>; actions: Record<string, unknown>[] };
+  const pressed = { ...payload, user: { ...payload.user, id: userId }, trigger_id: triggerId, actions: payload.actions.map((a) => ({ ...a, action_id: actionId })) };
+  return `payload=${encodeURIComponent(JSON.stringify(pressed))}`;
 }
 
 /** Slack's request signature: `v0=` + HMAC-SHA256(secret, `v0:{timestamp}:{raw body}`). */
@@ -77,6 +95,8 @@ describe('Slack entry point (lambdas/handlers/slack-events.ts)', () => {
   let slack: SlackSimulator;
   let store: InMemoryIncidentStore;
   let starter: RecordingWorkflowStarter;
+  let control: InMemoryModelControlPlane;
+  let config: SlackEventsConfig;
   let handle: SlackEventsHandler;
   let channelId: string;
   let setupCalls: number;
@@ -107,15 +127,20 @@ describe('Slack entry point (lambdas/handlers/slack-events.ts)', () => {
     const opened = openIncident(makeSignal(), new Date('2026-11-21T10:00:30.000Z'));
     await store.create({ ...opened.incident, id: INCIDENT_ID }, opened.entries.map((e) => ({ ...e, incidentId: INCIDENT_ID })));
     await store.linkChannel(channelId, INCIDENT_ID);
-    handle = createSlackEventsHandler({
+    const clock = new ManualClock(new Date('2026-11-21T10:05:00.000Z'));
+    control = new InMemoryModelControlPlane(clock);
+    await control.seed(controlState());
+    config = {
       signingSecret: SIGNING_SECRET,
       token: TOKEN,
       slackApiUrl: slack.url,
       store,
       starter,
-      clock: new ManualClock(new Date('2026-11-21T10:05:00.000Z')),
+      clock,
       responders: parseResponders('U0RESPOND1'),
-    });
+      control,
+    };
+    handle = createSlackEventsHandler(config);
   });
 
   afterEach(async () => {
@@ -185,6 +210,94 @@ describe('Slack entry point (lambdas/handlers/slack-events.ts)', () => {
     const retried = await handle(signedEvent('/slack/commands', body));
     expect(retried.statusCode).toBe(200);
     expect(await store.get(INCIDENT_ID)).toMatchObject({ status: 'acknowledged' });
+  });
+
+  it('runs /incident contain within the request and answers in the channel with before → after', async () => {
+    const response = await handle(signedEvent('/slack/commands', commandBody(channelId, 'contain kill_switch', 'U0RESPOND1', '111.222.contain')));
+    expect(response.statusCode).toBe(200);
+    const reply = JSON.parse(String(response.body)) as { response_type: string; text: string };
+    expect(reply.response_type).toBe('in_channel');
+    expect(reply.text).toContain(`<@U0RESPOND1> turned the kill switch on for model \`support-llm\` (*${INCIDENT_ID}*): kill switch off → on (serving \`v3\`, revision 1 → 2)`);
+    expect(await control.get('support-llm')).toMatchObject({ killSwitch: true, updatedBy: 'U0RESPOND1' });
+    expect((await store.get(INCIDENT_ID))?.actions).toEqual([expect.objectContaining({ action: 'kill_switch', by: 'U0RESPOND1' })]);
+    expect(calls().map((c) => c.method)).toEqual(['auth.test']);
+  });
+
+  it('undoes with the Undo button like /incident undo, answering with chat.postEphemeral', async () => {
+    await handle(signedEvent('/slack/commands', commandBody(channelId, 'contain kill_switch', 'U0RESPOND1', '111.222.contain')));
+    const response = await handle(signedEvent('/slack/interactions', buttonBody(channelId, ACTION_IDS.undoKillSwitch, 'U0RESPOND1', '111.333.undo')));
+    expect(response.statusCode).toBe(200);
+    expect(await control.get('support-llm')).toMatchObject({ killSwitch: false, revision: 3 });
+    expect((await store.get(INCIDENT_ID))?.actions).toEqual([expect.objectContaining({ action: 'kill_switch', undoneBy: 'U0RESPOND1' })]);
+    const answer = calls().find((c) => c.method === 'chat.postEphemeral');
+    expect(answer).toMatchObject({ ok: true, params: { channel: channelId, user: 'U0RESPOND1', text: expect.stringContaining('undid Kill switch for model `support-llm`') } });
+    expect(String((answer?.params as { text?: unknown } | undefined)?.text)).toContain('kill switch on → off');
+
+    // The command explains that there is nothing left to undo.
+    const again = await handle(signedEvent('/slack/commands', commandBody(channelId, 'undo kill_switch', 'U0RESPOND1', '111.222.undo-again')));
+    expect(JSON.parse(String(again.body))).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('Nothing was undone: Kill switch was not taken') });
+  });
+
+  it('refuses /incident undo and the Undo button to someone who is not a responder, and records it', async () => {
+    await handle(signedEvent('/slack/commands', commandBody(channelId, 'contain kill_switch', 'U0RESPOND1', '111.222.contain')));
+    const command = await handle(signedEvent('/slack/commands', commandBody(channelId, 'undo kill_switch', 'W111', '111.222.refused')));
+    expect(JSON.parse(String(command.body))).toEqual({ response_type: 'ephemeral', text: expect.stringContaining(`You may not use \`/incident undo\` on *${INCIDENT_ID}*`) });
+    await handle(signedEvent('/slack/interactions', buttonBody(channelId, ACTION_IDS.undoKillSwitch, 'W111', '111.333.refused')));
+    const refusals = (await store.timeline(INCIDENT_ID)).filter((e) => e.kind === 'command.refused');
+    expect(refusals).toEqual([
+      expect.objectContaining({ actor: 'W111', id: 'slack:111.222.refused:command.refused', data: expect.objectContaining({ operation: 'undo', action: 'kill_switch' }) }),
+      expect.objectContaining({ actor: 'W111', id: 'slack:111.333.refused:command.refused', data: expect.objectContaining({ operation: 'undo', action: 'kill_switch' }) }),
+    ]);
+    expect(await control.get('support-llm')).toMatchObject({ killSwitch: true });
+  });
+
+  it('approves a rollback with /incident rollback and with the Approve rollback button, starting the workflow once per request', async () => {
+    const command = signedEvent('/slack/commands', commandBody(channelId, 'rollback v2', 'U0RESPOND1', '111.222.rollback'));
+    const first = await handle(command);
+    expect(JSON.parse(String(first.body))).toEqual({
+      response_type: 'in_channel',
+      text: `<@U0RESPOND1> approved the rollback of model \`support-llm\` to version \`v2\` for *${INCIDENT_ID}*. The rollback workflow is started; it posts the result in the incident thread.`,
+    });
+    // Slack retries the same request: no second execution, no second entry.
+    await handle(command);
+    await handle(signedEvent('/slack/interactions', buttonBody(channelId, ACTION_IDS.approveRollback, 'U0RESPOND1', '111.333.approve')));
+
+    expect(starter.starts('rollback')).toEqual([
+      { workflow: 'rollback', name: `rollback-${INCIDENT_ID}-111_222_rollback`, origin: { incidentId: INCIDENT_ID, via: 'slack', by: 'U0RESPOND1', version: 'v2', requestId: '111.222.rollback' }, alreadyStarted: false },
+      expect.objectContaining({ name: `rollback-${INCIDENT_ID}-111_222_rollback`, alreadyStarted: true }),
+      { workflow: 'rollback', name: `rollback-${INCIDENT_ID}-111_333_approve`, origin: { incidentId: INCIDENT_ID, via: 'slack', by: 'U0RESPOND1', requestId: '111.333.approve' }, alreadyStarted: false },
+    ]);
+    expect((await store.timeline(INCIDENT_ID)).filter((e) => e.kind === 'rollback.approved').map((e) => e.id)).toEqual(['slack:111.222.rollback:rollback.approved', 'slack:111.333.approve:rollback.approved']);
+    // The workflow rolls back; the request only approved it.
+    expect(control.updates).toEqual([]);
+  });
+
+  it('answers /incident contain without a model control plane by saying so, and records it', async () => {
+    const { control: _none, ...withoutControl } = config;
+    const response = await createSlackEventsHandler(withoutControl)(signedEvent('/slack/commands', commandBody(channelId, 'contain kill_switch', 'U0RESPOND1', '111.222.nocontrol')));
+    expect(JSON.parse(String(response.body))).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('no model control plane is configured') });
+    expect((await store.timeline(INCIDENT_ID)).at(-1)).toMatchObject({ kind: 'containment.unavailable', actor: 'U0RESPOND1' });
+    expect(control.updates).toEqual([]);
+  });
+
+  it('keeps serving from the environment when the configured model control plane cannot be built', async () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, {
+        TABLE_NAME: 'firebreak-test',
+        AWS_REGION: 'eu-west-1',
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: TOKEN,
+        SLACK_API_URL: slack.url,
+        FIREBREAK_CONTROL_PLANE: 'no-such-control-plane',
+      });
+      delete process.env.FIREBREAK_VENDOR_SECRET_ARN;
+      const response = await environmentHandler(signedEvent('/slack/commands', commandBody(channelId, 'help', 'W111', '111.222.help')));
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(String(response.body))).toEqual({ response_type: 'ephemeral', text: helpText() });
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('answers 500 naming what is missing when the environment lacks the Slack credentials', async () => {

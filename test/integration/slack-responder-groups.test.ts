@@ -4,7 +4,7 @@ import { parseResponders } from '../../lambdas/core/commands/responders';
 import { openIncident } from '../../lambdas/core/incident-lifecycle';
 import { createSlackEventsHandler, type SlackEventsHandler } from '../../lambdas/handlers/slack-events';
 import { startSlackSimulator, type SlackSimulator } from '../../local/simulators/slack-simulator';
-import { InMemoryIncidentStore, RecordingWorkflowStarter } from '../support/in-memory-ports';
+import { controlState, InMemoryIncidentStore, InMemoryModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
 import { makeSignal, ManualClock } from '../support/signals';
 import { slackSignedHeaders } from '../support/signing';
 
@@ -69,6 +69,7 @@ describe('FIREBREAK_RESPONDERS as a Slack user group', () => {
   let slack: SlackSimulator;
   let store: InMemoryIncidentStore;
   let starter: RecordingWorkflowStarter;
+  let control: InMemoryModelControlPlane;
 
   const entryPoint = (responders = FIREBREAK_RESPONDERS): SlackEventsHandler =>
     createSlackEventsHandler({
@@ -79,6 +80,7 @@ describe('FIREBREAK_RESPONDERS as a Slack user group', () => {
       starter,
       clock: new ManualClock(new Date('2026-11-21T10:05:00.000Z')),
       responders: parseResponders(responders),
+      control,
     });
   const groupLookups = () => slack.calls().filter((c) => c.method === 'usergroups.users.list');
 
@@ -93,6 +95,8 @@ describe('FIREBREAK_RESPONDERS as a Slack user group', () => {
     });
     store = new InMemoryIncidentStore();
     starter = new RecordingWorkflowStarter();
+    control = new InMemoryModelControlPlane();
+    await control.seed(controlState());
     const opened = openIncident(makeSignal(), new Date('2026-11-21T10:00:30.000Z'));
     await store.create({ ...opened.incident, id: INCIDENT_ID }, opened.entries.map((e) => ({ ...e, incidentId: INCIDENT_ID })));
     await store.linkChannel(CHANNEL, INCIDENT_ID);
@@ -135,6 +139,30 @@ describe('FIREBREAK_RESPONDERS as a Slack user group', () => {
       data: expect.objectContaining({ operation: 'sev' }),
     });
     expect(groupLookups()).toEqual([expect.objectContaining({ params: { usergroup: GROUP }, ok: true })]);
+  });
+
+  it('lets a member of the group contain, undo and approve a rollback, and refuses them to someone outside it', async () => {
+    const handle = entryPoint();
+    const outsider = await handle(incidentCommand(OUTSIDER, 'contain kill_switch', '111.222.outsider-contain'));
+    expect(JSON.parse(String(outsider.body))).toEqual({ response_type: 'ephemeral', text: expect.stringContaining(`You may not use \`/incident contain\` on *${INCIDENT_ID}*`) });
+    expect(await control.get('support-llm')).toMatchObject({ killSwitch: false, revision: 1 });
+
+    const contained = await handle(incidentCommand(GROUPIE, 'contain kill_switch', '111.222.groupie-contain'));
+    expect(JSON.parse(String(contained.body))).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining('kill switch off → on') });
+    const refusedUndo = await handle(incidentCommand(OUTSIDER, 'undo kill_switch', '111.222.outsider-undo'));
+    expect(JSON.parse(String(refusedUndo.body))).toMatchObject({ response_type: 'ephemeral' });
+    expect(await control.get('support-llm')).toMatchObject({ killSwitch: true });
+    const undone = await handle(incidentCommand(GROUPIE, 'undo kill_switch', '111.222.groupie-undo'));
+    expect(JSON.parse(String(undone.body))).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining('kill switch on → off') });
+
+    await handle(incidentCommand(OUTSIDER, 'rollback', '111.222.outsider-rollback'));
+    await handle(incidentCommand(GROUPIE, 'rollback', '111.222.groupie-rollback'));
+    expect(starter.starts('rollback')).toEqual([expect.objectContaining({ origin: expect.objectContaining({ by: GROUPIE, requestId: '111.222.groupie-rollback' }), alreadyStarted: false })]);
+    expect((await store.timeline(INCIDENT_ID)).filter((e) => e.kind === 'command.refused').map((e) => [e.actor, e.data?.operation])).toEqual([
+      [OUTSIDER, 'contain'],
+      [OUTSIDER, 'undo'],
+      [OUTSIDER, 'rollback'],
+    ]);
   });
 
   it('looks the members up once for both requests of one entry point (the list is cached for a minute)', async () => {

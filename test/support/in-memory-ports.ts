@@ -1,12 +1,14 @@
 import { IncidentVersionConflictError } from '../../lambdas/core/errors';
 import { isActive, type Incident, type TimelineEntry } from '../../lambdas/core/incident';
-import type { AlertRef, CreateIncidentResult, IncidentStore, LifecycleOrigin, WorkflowStart, WorkflowStarter } from '../../lambdas/core/ports';
+import { applyControlPatch, ControlPlaneConflictError, type ControlChange, type ControlPatch, type ModelControlPlane, type ModelControlState } from '../../lambdas/core/model-control';
+import { systemClock, type AlertRef, type Clock, type CreateIncidentResult, type IncidentStore, type LifecycleOrigin, type WorkflowStart, type WorkflowStarter } from '../../lambdas/core/ports';
 import { incidentKeyString, type IncidentKey, type Signal } from '../../lambdas/core/signal';
 
 /*
  * Real, in-memory implementations of the ports, with the semantics of the
- * AWS adapters (DynamoDbIncidentStore, StepFunctionsWorkflowStarter): for
- * tests that exercise the core without DynamoDB or Step Functions. Every
+ * AWS adapters (DynamoDbIncidentStore, StepFunctionsWorkflowStarter,
+ * DynamoDbModelControlPlane): for tests that exercise the core without
+ * DynamoDB or Step Functions. Every
  * method yields to the event loop, so concurrent callers interleave as they
  * would against a service; values are copied in and out, so a caller that
  * mutates what it got cannot change what is stored.
@@ -137,17 +139,24 @@ export class InMemoryIncidentStore implements IncidentStore {
   }
 }
 
+/** What `startRollback` is given: who approved it, the version asked for (if any) and the approving request. */
+export type RollbackOrigin = LifecycleOrigin & { readonly version?: string; readonly requestId: string };
+
 /** One start request a {@link RecordingWorkflowStarter} received. */
 export type RecordedStart =
   | { readonly workflow: 'respond'; readonly name: string; readonly signal: Signal; readonly alreadyStarted: boolean }
-  | { readonly workflow: 'resolve' | 'acknowledge'; readonly name: string; readonly origin: LifecycleOrigin; readonly alreadyStarted: boolean };
+  | { readonly workflow: 'resolve' | 'acknowledge'; readonly name: string; readonly origin: LifecycleOrigin; readonly alreadyStarted: boolean }
+  | { readonly workflow: 'rollback'; readonly name: string; readonly origin: RollbackOrigin; readonly alreadyStarted: boolean };
 
 /**
  * `WorkflowStarter` that records every start, with StepFunctionsWorkflowStarter's
  * naming: `respond` is named after the signal id, `resolve` and `acknowledge`
- * after the incident (`resolve-<incident id>`), and a second start of an
- * existing name is a no-op reported as `alreadyStarted`. `failNext` makes the
- * next start of a workflow fail, as an unreachable Step Functions would.
+ * after the incident (`resolve-<incident id>`), `rollback` after the incident
+ * and the approving request (`rollback-<incident id>-<request id>`, the
+ * request id cut to its last 40 characters of `[A-Za-z0-9_-]`, others
+ * replaced by `_`), and a second start of an existing name is a no-op
+ * reported as `alreadyStarted`. `failNext` makes the next start of a
+ * workflow fail, as an unreachable Step Functions would.
  *
  * @example
  * const starter = new RecordingWorkflowStarter();
@@ -173,6 +182,15 @@ export class RecordingWorkflowStarter implements WorkflowStarter {
 
   startAcknowledge(origin: LifecycleOrigin): Promise<WorkflowStart> {
     return this.start('acknowledge', origin);
+  }
+
+  async startRollback(origin: RollbackOrigin): Promise<WorkflowStart> {
+    await tick();
+    this.fail('rollback');
+    const name = `rollback-${origin.incidentId}-${origin.requestId.replace(/[^A-Za-z0-9_-]/g, '_').slice(-40)}`;
+    const alreadyStarted = this.claim(name);
+    this.recorded.push({ workflow: 'rollback', name, origin: { ...origin }, alreadyStarted });
+    return { executionId: `rollback:${name}`, alreadyStarted };
   }
 
   /** Every start so far (of one workflow, when given), in order. */
@@ -205,5 +223,108 @@ export class RecordingWorkflowStarter implements WorkflowStarter {
     const already = this.names.has(name);
     this.names.add(name);
     return already;
+  }
+}
+
+/**
+ * A model's control state for tests: `support-llm` serving `v3`, with `v1`
+ * (known-good), `v2` (known-good) and `v3` (the breached one), every switch
+ * off, revision 1.
+ *
+ * @example
+ * await control.seed(controlState({ model: 'demo-chat', activeVersion: 'v2' }));
+ */
+export function controlState(overrides: Partial<ModelControlState> = {}): ModelControlState {
+  return {
+    model: 'support-llm',
+    activeVersion: 'v3',
+    versions: [
+      { version: 'v1', deployedAt: '2026-10-01T00:00:00.000Z', knownGood: true },
+      { version: 'v2', deployedAt: '2026-11-01T00:00:00.000Z', knownGood: true },
+      { version: 'v3', deployedAt: '2026-11-20T00:00:00.000Z', knownGood: false },
+    ],
+    killSwitch: false,
+    safeMode: false,
+    humanReview: false,
+    revision: 1,
+    updatedAt: '2026-11-20T00:00:00.000Z',
+    updatedBy: 'seed',
+    ...overrides,
+  };
+}
+
+/**
+ * `ModelControlPlane` in memory, with DynamoDbModelControlPlane's semantics:
+ * `update` applies the patch (`applyControlPatch`: revision + 1, an unknown
+ * version throws) only if the stored revision is still the expected one,
+ * else throws `ControlPlaneConflictError`; `seed` stores a state unless the
+ * model has one. `updates` lists every successful write; `raceNext` makes
+ * the next `update` of a model lose to a concurrent writer (its patch
+ * applied first), and `failNext` makes the next `update` throw.
+ *
+ * @example
+ * const control = new InMemoryModelControlPlane();
+ * await control.seed(controlState());
+ * await contain({ store, clock, control }, incidentId, 'kill_switch', 'U1');
+ * expect((await control.get('support-llm'))?.killSwitch).toBe(true);
+ */
+export class InMemoryModelControlPlane implements ModelControlPlane {
+  /** Every successful write, in order. */
+  readonly updates: { readonly model: string; readonly patch: ControlPatch; readonly by: string; readonly revision: number }[] = [];
+  private readonly states = new Map<string, ModelControlState>();
+  private readonly races = new Map<string, ControlPatch>();
+  private failure: Error | undefined;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async get(model: string): Promise<ModelControlState | undefined> {
+    await tick();
+    const state = this.states.get(model);
+    return state === undefined ? undefined : copy(state);
+  }
+
+  async update(model: string, expectedRevision: number, patch: ControlPatch, by: string): Promise<ControlChange> {
+    await tick();
+    if (this.failure !== undefined) {
+      const error = this.failure;
+      this.failure = undefined;
+      throw error;
+    }
+    const race = this.races.get(model);
+    if (race !== undefined) {
+      this.races.delete(model);
+      const raced = this.states.get(model);
+      if (raced !== undefined) this.write(model, race, 'concurrent-writer', raced);
+    }
+    const before = this.states.get(model);
+    if (before === undefined || before.revision !== expectedRevision) throw new ControlPlaneConflictError(model);
+    const after = this.write(model, patch, by, before);
+    return { before: copy(before), after: copy(after) };
+  }
+
+  /** Stores the state unless its model has one; returns what is stored. */
+  async seed(state: ModelControlState): Promise<{ created: boolean; state: ModelControlState }> {
+    await tick();
+    const existing = this.states.get(state.model);
+    if (existing !== undefined) return { created: false, state: copy(existing) };
+    this.states.set(state.model, copy(state));
+    return { created: true, state: copy(state) };
+  }
+
+  /** The next `update` of `model` finds that someone else applied `patch` just before it. */
+  raceNext(model: string, patch: ControlPatch): void {
+    this.races.set(model, patch);
+  }
+
+  /** The next `update` throws `error`, as an unreachable backend would. */
+  failNext(error: Error): void {
+    this.failure = error;
+  }
+
+  private write(model: string, patch: ControlPatch, by: string, before: ModelControlState): ModelControlState {
+    const after = applyControlPatch(before, patch, by, this.clock.now());
+    this.states.set(model, after);
+    this.updates.push({ model, patch: { ...patch }, by, revision: after.revision });
+    return after;
   }
 }

@@ -7,10 +7,12 @@ import {
   type IncidentCommandDeps,
 } from '../../lambdas/core/commands/operations';
 import { parseResponders } from '../../lambdas/core/commands/responders';
+import { rollBack } from '../../lambdas/core/containment/actions';
 import { WorkflowStartError } from '../../lambdas/core/errors';
 import type { Incident } from '../../lambdas/core/incident';
 import { joinFiring, openIncident } from '../../lambdas/core/incident-lifecycle';
-import { InMemoryIncidentStore, RecordingWorkflowStarter } from '../support/in-memory-ports';
+import { ControlNotSupportedError, type ModelControlState } from '../../lambdas/core/model-control';
+import { controlState, InMemoryIncidentStore, InMemoryModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
 import { makeSignal, ManualClock } from '../support/signals';
 
 const CHANNEL = 'C0INCIDENT1';
@@ -26,6 +28,7 @@ describe('incident commands and buttons', () => {
   let store: InMemoryIncidentStore;
   let starter: RecordingWorkflowStarter;
   let clock: ManualClock;
+  let control: InMemoryModelControlPlane;
   let deps: IncidentCommandDeps;
   let incident: Incident;
   let requests = 0;
@@ -43,17 +46,22 @@ describe('incident commands and buttons', () => {
   };
   const current = async (): Promise<Incident> => (await store.get(incident.id))!;
   const kinds = async (): Promise<string[]> => (await store.timeline(incident.id)).map((e) => e.kind);
+  const model = async (): Promise<ModelControlState> => (await control.get('support-llm'))!;
 
   beforeEach(async () => {
     store = new InMemoryIncidentStore();
     starter = new RecordingWorkflowStarter();
     clock = new ManualClock(new Date('2026-11-21T10:05:00.000Z'));
+    // The incident's model, serving the breached v3; v1 and v2 are known-good.
+    control = new InMemoryModelControlPlane(clock);
+    await control.seed(controlState());
     deps = {
       store,
       starter,
       clock,
       responders: parseResponders(`${RESPONDER},${GROUP}`),
       groupMembers: async (id) => (id === GROUP ? [GROUP_MEMBER] : []),
+      control,
     };
     const opened = openIncident(makeSignal(), new Date('2026-11-21T10:00:30.000Z'));
     await store.create(opened.incident, opened.entries);
@@ -168,6 +176,7 @@ describe('incident commands and buttons', () => {
       ['resolve', 'resolve Fixed'],
       ['rollback', 'rollback v41'],
       ['contain', 'contain kill_switch'],
+      ['undo', 'undo kill_switch'],
       ['sev', 'sev 1'],
       ['role commander', `role commander <@${BYSTANDER}>`],
     ])('refuses %s to anyone else, names who may, and records the refusal', async (operation, text) => {
@@ -181,6 +190,7 @@ describe('incident commands and buttons', () => {
       const refused = (await store.timeline(incident.id)).at(-1);
       expect(refused).toMatchObject({ kind: 'command.refused', actor: BYSTANDER, id: `slack:${ctx.requestId}:command.refused`, data: expect.objectContaining({ operation }) });
       expect(starter.starts()).toEqual([]);
+      expect(control.updates).toEqual([]);
     });
 
     it('allows a configured responder, a member of a configured user group and the incident commander', async () => {
@@ -193,7 +203,8 @@ describe('incident commands and buttons', () => {
       await run(as(RESPONDER), `role commander <@${BYSTANDER}>`);
       const asCommander = await run(as(BYSTANDER), 'contain degrade_to_safe_mode');
       expect(asCommander.visibility).toBe('in_channel');
-      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'containment.requested', actor: BYSTANDER, data: expect.objectContaining({ action: 'degrade_to_safe_mode' }) });
+      expect((await store.timeline(incident.id)).find((e) => e.kind === 'action.degrade_to_safe_mode')).toMatchObject({ data: expect.objectContaining({ action: 'degrade_to_safe_mode', by: BYSTANDER }) });
+      expect(await model()).toMatchObject({ safeMode: true, updatedBy: BYSTANDER });
       expect(await kinds()).not.toContain('command.refused');
     });
 
@@ -300,26 +311,186 @@ describe('incident commands and buttons', () => {
     });
   });
 
-  describe('rollback and containment requests', () => {
-    it('records a rollback request and says plainly that it needs approval and is not executed yet', async () => {
-      const reply = await run(as(RESPONDER), 'rollback support-llm@v41');
-      expect(reply.visibility).toBe('in_channel');
-      expect(reply.text).toContain('requested a rollback of model `support-llm` to version `support-llm@v41`');
-      expect(reply.text).toContain('It needs approval: a responder or the commander clicks *Approve rollback* on the pinned summary.');
-      expect(reply.text).toContain('Firebreak does not execute it yet');
-      expect(reply.text).toContain('nothing was changed on the model');
-      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'rollback.requested', actor: RESPONDER, data: expect.objectContaining({ version: 'support-llm@v41' }) });
-
-      const newest = await run(as(RESPONDER), 'rollback');
-      expect(newest.text).toContain('to the newest known-good version');
-      expect(starter.starts()).toEqual([]);
+  describe('rollback approval', () => {
+    it('approves a rollback to a named version: records it with the person as actor and starts the rollback workflow', async () => {
+      const ctx = as(RESPONDER);
+      const reply = await run(ctx, 'rollback v2');
+      expect(reply).toEqual({
+        visibility: 'in_channel',
+        text: `<@${RESPONDER}> approved the rollback of model \`support-llm\` to version \`v2\` for *${incident.id}*. The rollback workflow is started; it posts the result in the incident thread.`,
+      });
+      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({
+        kind: 'rollback.approved',
+        actor: RESPONDER,
+        id: `slack:${ctx.requestId}:rollback.approved`,
+        data: expect.objectContaining({ version: 'v2', workflow: 'rollback' }),
+      });
+      expect(starter.starts('rollback')).toEqual([
+        {
+          workflow: 'rollback',
+          name: `rollback-${incident.id}-${ctx.requestId.replace(/\./g, '_')}`,
+          origin: { incidentId: incident.id, via: 'slack', by: RESPONDER, version: 'v2', requestId: ctx.requestId },
+          alreadyStarted: false,
+        },
+      ]);
+      // The workflow rolls back, not the command.
+      expect(control.updates).toEqual([]);
     });
 
-    it('records a containment request and says plainly that it is not executed yet', async () => {
-      const reply = await run(as(RESPONDER), 'contain route_to_human_review');
-      expect(reply.text).toContain('requested containment `route_to_human_review`');
-      expect(reply.text).toContain('Firebreak does not execute it yet');
-      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'containment.requested', data: expect.objectContaining({ action: 'route_to_human_review' }) });
+    it('approves a rollback to the newest known-good version when none is named', async () => {
+      const reply = await run(as(GROUP_MEMBER), 'rollback');
+      expect(reply.visibility).toBe('in_channel');
+      expect(reply.text).toContain('to the newest known-good version');
+      const [start] = starter.starts('rollback');
+      expect(start).toMatchObject({ origin: { incidentId: incident.id, via: 'slack', by: GROUP_MEMBER } });
+      expect(start?.workflow === 'rollback' && 'version' in start.origin).toBe(false);
+    });
+
+    it('starts the workflow once for a retried request, and again for a new approval', async () => {
+      const ctx = as(RESPONDER);
+      await run(ctx, 'rollback');
+      const retried = await run(ctx, 'rollback');
+      expect(retried.visibility).toBe('in_channel');
+      expect((await kinds()).filter((k) => k === 'rollback.approved')).toHaveLength(1);
+      const starts = starter.starts('rollback');
+      expect(starts.map((s) => s.alreadyStarted)).toEqual([false, true]);
+      expect(new Set(starts.map((s) => s.name)).size).toBe(1);
+
+      // A later approval (after an undo, say) is a new request: a new execution.
+      await run(as(RESPONDER), 'rollback');
+      expect(starter.starts('rollback').map((s) => s.alreadyStarted)).toEqual([false, true, false]);
+    });
+
+    it('tells that the rollback workflow failed to start and records it', async () => {
+      starter.failNext('rollback', new WorkflowStartError('StartExecution of rollback failed'));
+      const reply = await run(as(RESPONDER), 'rollback');
+      expect(reply.text).toContain(':warning: The change is recorded, but starting the rollback workflow failed (WorkflowStartError). Approve again');
+      expect(await kinds()).toEqual(['incident.opened', 'alert.firing', 'rollback.approved', 'workflow.start_failed']);
+    });
+  });
+
+  describe('containment and undo', () => {
+    it('turns the kill switch on at once, with before → after in the reply and on the timeline', async () => {
+      const reply = await run(as(RESPONDER), 'contain kill_switch');
+      expect(reply).toEqual({
+        visibility: 'in_channel',
+        text:
+          `<@${RESPONDER}> turned the kill switch on for model \`support-llm\` (*${incident.id}*): kill switch off → on (serving \`v3\`, revision 1 → 2). ` +
+          'Undo with `/incident undo kill_switch` or the *Undo Kill switch* button on the pinned summary.',
+      });
+      expect(await model()).toMatchObject({ killSwitch: true, safeMode: false, humanReview: false, activeVersion: 'v3', revision: 2, updatedBy: RESPONDER });
+      // One conditional write.
+      expect(control.updates).toEqual([{ model: 'support-llm', patch: { killSwitch: true }, by: RESPONDER, revision: 2 }]);
+      const entry = (await store.timeline(incident.id)).at(-1);
+      expect(entry).toMatchObject({
+        kind: 'action.kill_switch',
+        data: { action: 'kill_switch', by: RESPONDER, before: expect.objectContaining({ killSwitch: false, revision: 1 }), after: expect.objectContaining({ killSwitch: true, revision: 2 }) },
+      });
+      expect(entry?.message).toContain('kill switch off');
+      expect(entry?.message).toContain('→ version v3, kill switch on');
+      expect((await current()).actions).toEqual([expect.objectContaining({ id: 'kill_switch', action: 'kill_switch', model: 'support-llm', by: RESPONDER })]);
+
+      // The timeline shows what the action did.
+      const timeline = await run(as(BYSTANDER), 'timeline');
+      expect(timeline.text).toContain(`\`action.kill_switch\` · firebreak — Kill switch ON for support-llm by ${RESPONDER}`);
+      const status = await run(as(BYSTANDER), 'status');
+      expect(status.text).toContain(`Actions: Kill switch by <@${RESPONDER}> at 2026-11-21 10:05 UTC`);
+    });
+
+    it('says so, and changes nothing, when the switch is already on', async () => {
+      await run(as(RESPONDER), 'contain degrade_to_safe_mode');
+      const again = await run(as(RESPONDER), 'contain degrade_to_safe_mode');
+      expect(again).toEqual({ visibility: 'ephemeral', text: expect.stringContaining('Safe mode was already on for model `support-llm`') });
+      expect(control.updates).toHaveLength(1);
+    });
+
+    it('turns the kill switch off again with /incident undo, and marks the action undone', async () => {
+      await run(as(RESPONDER), 'contain kill_switch');
+      clock.set('2026-11-21T10:30:00.000Z');
+      const reply = await run(as(GROUP_MEMBER), 'undo kill_switch');
+      expect(reply).toEqual({
+        visibility: 'in_channel',
+        text: `<@${GROUP_MEMBER}> undid Kill switch for model \`support-llm\` (*${incident.id}*): kill switch on → off (serving \`v3\`, revision 2 → 3).`,
+      });
+      expect(await model()).toMatchObject({ killSwitch: false, revision: 3, updatedBy: GROUP_MEMBER });
+      expect((await current()).actions).toEqual([expect.objectContaining({ action: 'kill_switch', undoneAt: '2026-11-21T10:30:00.000Z', undoneBy: GROUP_MEMBER })]);
+      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'action.kill_switch.undone', data: expect.objectContaining({ by: GROUP_MEMBER }) });
+
+      // Undone already: nothing more to undo.
+      const twice = await run(as(GROUP_MEMBER), 'undo kill_switch');
+      expect(twice.visibility).toBe('ephemeral');
+      expect(twice.text).toContain('Nothing was undone: Kill switch was not taken in');
+      expect(control.updates).toHaveLength(2);
+    });
+
+    it('explains an undo of an action that was not taken, naming what can be undone', async () => {
+      const none = await run(as(RESPONDER), 'undo degrade_to_safe_mode');
+      expect(none).toEqual({
+        visibility: 'ephemeral',
+        text: `Nothing was undone: Safe mode was not taken in *${incident.id}*, or is undone already. No action of this incident is waiting for an undo.`,
+      });
+      await run(as(RESPONDER), 'contain route_to_human_review');
+      const other = await run(as(RESPONDER), 'undo kill_switch');
+      expect(other.text).toContain('Actions that can be undone: `route_to_human_review`.');
+      expect(await model()).toMatchObject({ humanReview: true, killSwitch: false });
+      expect(await kinds()).not.toContain('action.kill_switch.undone');
+    });
+
+    it('undoes a rollback the workflow took: the version from before it serves again', async () => {
+      await rollBack({ store, clock, control }, incident.id, 'firebreak');
+      expect(await model()).toMatchObject({ activeVersion: 'v2' });
+      const reply = await run(as(RESPONDER), 'undo rollback');
+      expect(reply.text).toContain('undid Rollback for model `support-llm`');
+      expect(reply.text).toContain('version `v2` → `v3`');
+      expect(await model()).toMatchObject({ activeVersion: 'v3' });
+    });
+
+    it('undoes after the incident is resolved, but no longer contains or rolls back', async () => {
+      await run(as(RESPONDER), 'contain kill_switch');
+      await run(as(RESPONDER), 'resolve');
+      expect((await run(as(RESPONDER), 'contain safe_mode')).text).toContain('Expected one containment action');
+      expect((await run(as(RESPONDER), 'contain degrade_to_safe_mode')).text).toBe(`*${incident.id}* is resolved: it cannot be contained (degrade_to_safe_mode). Nothing was changed.`);
+      expect((await run(as(RESPONDER), 'rollback')).text).toContain('cannot be rolled back');
+      expect((await run(as(RESPONDER), 'undo kill_switch')).visibility).toBe('in_channel');
+      expect(await model()).toMatchObject({ killSwitch: false, safeMode: false });
+      expect(starter.starts('rollback')).toEqual([]);
+    });
+
+    it('answers that no model control plane is configured, records it, and pretends nothing', async () => {
+      const { control: _unused, ...withoutControl } = deps;
+      deps = withoutControl;
+      for (const text of ['contain kill_switch', 'undo kill_switch']) {
+        const ctx = as(RESPONDER);
+        const reply = await run(ctx, text);
+        expect(reply.visibility).toBe('ephemeral');
+        expect(reply.text).toContain('no model control plane is configured');
+        expect(reply.text).toContain('Nothing was changed on the model; this is recorded on the incident timeline.');
+        expect((await store.timeline(incident.id)).find((e) => e.id === `slack:${ctx.requestId}:containment.unavailable`)).toMatchObject({ kind: 'containment.unavailable', actor: RESPONDER, data: expect.objectContaining({ action: 'kill_switch' }) });
+      }
+      expect(control.updates).toEqual([]);
+      expect((await current()).actions).toBeUndefined();
+    });
+
+    it('explains, and records, a model the control plane does not know', async () => {
+      deps = { ...deps, control: new InMemoryModelControlPlane(clock) };
+      const reply = await run(as(RESPONDER), 'contain kill_switch');
+      expect(reply).toEqual({ visibility: 'ephemeral', text: expect.stringContaining('the model control plane does not know model `support-llm`, so Firebreak cannot act on it') });
+      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'containment.impossible', actor: RESPONDER, data: expect.objectContaining({ action: 'kill_switch', error: 'ModelNotControlledError' }) });
+    });
+
+    it('explains a backend that cannot do the action', async () => {
+      control.failNext(new ControlNotSupportedError('SageMaker endpoint', 'switch a kill switch'));
+      const reply = await run(as(RESPONDER), 'contain kill_switch');
+      expect(reply.visibility).toBe('ephemeral');
+      expect(reply.text).toContain('the model’s control plane cannot do that (SageMaker endpoint cannot switch a kill switch)');
+      expect(await model()).toMatchObject({ killSwitch: false, revision: 1 });
+    });
+
+    it('re-reads the control state after losing a race and keeps the other writer’s change', async () => {
+      control.raceNext('support-llm', { safeMode: true });
+      const reply = await run(as(RESPONDER), 'contain kill_switch');
+      expect(reply.text).toContain('kill switch off → on (serving `v3`, revision 2 → 3)');
+      expect(await model()).toMatchObject({ killSwitch: true, safeMode: true, revision: 3 });
     });
   });
 
@@ -342,12 +513,38 @@ describe('incident commands and buttons', () => {
       expect((await store.timeline(incident.id)).filter((e) => e.kind === 'command.refused').map((e) => e.data?.operation)).toEqual(['resolve', 'approve_rollback']);
     });
 
-    it('records an approved rollback for a responder and says it is not executed yet', async () => {
+    it('approves a rollback with the Approve rollback button like /incident rollback, to the version of the pending request', async () => {
+      await store.update({ ...incident, pendingRollback: { requestedAt: '2026-11-21T10:04:00.000Z', requestedBy: 'firebreak', version: 'v1' }, version: incident.version + 1 }, []);
       const reply = await runIncidentAction(deps, { userId: GROUP_MEMBER, channelId: CHANNEL, requestId: 'trigger-3' }, 'approve_rollback', incident.id);
       replies.push(reply);
-      expect(reply).toEqual({ visibility: 'ephemeral', text: expect.stringContaining('You approved the rollback of model `support-llm`') });
-      expect(reply.text).toContain('Firebreak does not execute it yet');
-      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'rollback.approved', actor: GROUP_MEMBER });
+      expect(reply).toEqual({ visibility: 'in_channel', text: expect.stringContaining(`<@${GROUP_MEMBER}> approved the rollback of model \`support-llm\` to version \`v1\``) });
+      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'rollback.approved', actor: GROUP_MEMBER, data: expect.objectContaining({ version: 'v1' }) });
+      expect(starter.starts('rollback')).toEqual([
+        { workflow: 'rollback', name: `rollback-${incident.id}-trigger-3`, origin: { incidentId: incident.id, via: 'slack', by: GROUP_MEMBER, version: 'v1', requestId: 'trigger-3' }, alreadyStarted: false },
+      ]);
+      // A retried click starts nothing new.
+      await runIncidentAction(deps, { userId: GROUP_MEMBER, channelId: CHANNEL, requestId: 'trigger-3' }, 'approve_rollback', incident.id);
+      expect(starter.starts('rollback').map((s) => s.alreadyStarted)).toEqual([false, true]);
+      expect((await kinds()).filter((k) => k === 'rollback.approved')).toHaveLength(1);
+    });
+
+    it('undoes with an Undo button like /incident undo, and refuses it to anyone else', async () => {
+      await run(as(RESPONDER), 'contain kill_switch');
+      const refused = await runIncidentAction(deps, { userId: BYSTANDER, channelId: CHANNEL, requestId: 'trigger-6' }, 'undo_kill_switch', incident.id);
+      replies.push(refused);
+      expect(refused.text).toContain('You may not use the Undo Kill switch button');
+      expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'command.refused', actor: BYSTANDER, data: expect.objectContaining({ operation: 'undo', action: 'kill_switch' }) });
+      expect(await model()).toMatchObject({ killSwitch: true });
+
+      const reply = await runIncidentAction(deps, { userId: RESPONDER, channelId: CHANNEL, requestId: 'trigger-7' }, 'undo_kill_switch', incident.id);
+      replies.push(reply);
+      expect(reply).toEqual({ visibility: 'in_channel', text: expect.stringContaining(`<@${RESPONDER}> undid Kill switch for model \`support-llm\``) });
+      expect(reply.text).toContain('kill switch on → off');
+      expect(await model()).toMatchObject({ killSwitch: false });
+
+      const nothing = await runIncidentAction(deps, { userId: RESPONDER, channelId: CHANNEL, requestId: 'trigger-8' }, 'undo_degrade_to_safe_mode', incident.id);
+      replies.push(nothing);
+      expect(nothing).toEqual({ visibility: 'ephemeral', text: expect.stringContaining('Nothing was undone: Safe mode was not taken') });
     });
 
     it('resolves with the Resolve button for a responder', async () => {
@@ -391,7 +588,8 @@ describe('incident commands and buttons', () => {
       await run(rollback, 'rollback');
       await run(rollback, 'rollback');
 
-      expect(await kinds()).toEqual(['incident.opened', 'alert.firing', 'incident.acknowledged', 'note', 'command.refused', 'rollback.requested']);
+      expect(await kinds()).toEqual(['incident.opened', 'alert.firing', 'incident.acknowledged', 'note', 'command.refused', 'rollback.approved']);
+      expect(starter.starts('rollback').map((s) => s.alreadyStarted)).toEqual([false, true]);
       expect((await current()).version).toBe(incident.version + 1);
       // The retry re-issues the (idempotent) workflow start, in case the first attempt died before it.
       expect(starter.starts('acknowledge').map((s) => s.alreadyStarted)).toEqual([false, true]);
@@ -443,9 +641,9 @@ describe('incident commands and buttons', () => {
 
   describe('alert text', () => {
     it('never puts alert text in a reply, in any subcommand or button', async () => {
-      const texts = ['', 'status', 'timeline', 'list', 'ack', 'mitigated', 'sev 1', `role commander <@${RESPONDER}>`, 'note checked', 'rollback', 'contain kill_switch', 'resolve done', 'status', 'timeline', 'ack', 'escalate'];
+      const texts = ['', 'status', 'timeline', 'list', 'ack', 'mitigated', 'sev 1', `role commander <@${RESPONDER}>`, 'note checked', 'rollback', 'contain kill_switch', 'contain degrade_to_safe_mode', 'undo degrade_to_safe_mode', 'undo rollback', 'status', 'timeline', 'resolve done', 'status', 'timeline', 'ack', 'escalate'];
       for (const text of texts) await run(as(RESPONDER), text);
-      for (const action of ['acknowledge', 'approve_rollback', 'resolve'] as const) {
+      for (const action of ['acknowledge', 'approve_rollback', 'resolve', 'undo_kill_switch', 'undo_route_to_human_review'] as const) {
         replies.push(await runIncidentAction(deps, { userId: BYSTANDER, channelId: CHANNEL, requestId: `button-${action}` }, action, incident.id));
       }
       const timeline = replies.filter((r) => r.text.startsWith('*Timeline')).at(-1);

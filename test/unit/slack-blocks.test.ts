@@ -1,5 +1,5 @@
-import { IncidentSchema, type Incident } from '../../lambdas/core/incident';
-import { ACTION_IDS, incidentSummaryBlocks, topicFor, type SlackBlock } from '../../lambdas/slack/blocks';
+import { IncidentSchema, type ControlSnapshot, type Incident, type IncidentAction } from '../../lambdas/core/incident';
+import { ACTION_IDS, incidentSummaryBlocks, topicFor, UNDO_ACTION_IDS, type SlackBlock } from '../../lambdas/slack/blocks';
 
 // Local builder: test/support/incidents.ts (owned elsewhere) did not exist when this was written.
 function makeIncident(overrides: Partial<Incident> = {}): Incident {
@@ -29,6 +29,17 @@ function buttons(blocks: readonly SlackBlock[]): Record<string, unknown>[] {
   return blocks.filter((b) => b.type === 'actions').flatMap((b) => b['elements'] as Record<string, unknown>[]);
 }
 
+const SWITCHES_OFF: ControlSnapshot = { activeVersion: 'v3', killSwitch: false, safeMode: false, humanReview: false, revision: 1 };
+
+/** An action as `containment/actions.ts` records it on the incident. */
+function taken(action: IncidentAction['action'], overrides: Partial<IncidentAction> = {}): IncidentAction {
+  const after: ControlSnapshot =
+    action === 'rollback'
+      ? { ...SWITCHES_OFF, activeVersion: 'v2', revision: 2 }
+      : { ...SWITCHES_OFF, revision: 2, ...{ kill_switch: { killSwitch: true }, degrade_to_safe_mode: { safeMode: true }, route_to_human_review: { humanReview: true } }[action] };
+  return { id: action, action, model: 'support-llm', at: '2026-11-21T10:05:00.000Z', by: 'U0RESPOND1', before: SWITCHES_OFF, after, ...overrides };
+}
+
 describe('incidentSummaryBlocks', () => {
   it('offers Acknowledge, Approve rollback and Resolve buttons whose value is the incident id', () => {
     const { blocks } = incidentSummaryBlocks(makeIncident());
@@ -48,7 +59,61 @@ describe('incidentSummaryBlocks', () => {
       acknowledge: 'incident_acknowledge',
       approveRollback: 'incident_approve_rollback',
       resolve: 'incident_resolve',
+      undoKillSwitch: 'incident_undo_kill_switch',
+      undoSafeMode: 'incident_undo_degrade_to_safe_mode',
+      undoHumanReview: 'incident_undo_route_to_human_review',
+      undoRollback: 'incident_undo_rollback',
     });
+    expect(UNDO_ACTION_IDS).toEqual({
+      kill_switch: 'incident_undo_kill_switch',
+      degrade_to_safe_mode: 'incident_undo_degrade_to_safe_mode',
+      route_to_human_review: 'incident_undo_route_to_human_review',
+      rollback: 'incident_undo_rollback',
+    });
+  });
+
+  it('offers an Undo button for each action not undone yet, in its own actions block', () => {
+    const incident = makeIncident({
+      actions: [
+        taken('kill_switch', { undoneAt: '2026-11-21T10:20:00.000Z', undoneBy: 'U0RESPOND1' }),
+        taken('degrade_to_safe_mode'),
+        taken('rollback', { at: '2026-11-21T10:06:00.000Z', by: 'firebreak' }),
+      ],
+    });
+    const { blocks } = incidentSummaryBlocks(incident);
+
+    const undoBlocks = blocks.filter((b) => typeof b.block_id === 'string' && b.block_id.startsWith('undo_'));
+    expect(undoBlocks.map((b) => [b.type, b.block_id])).toEqual([
+      ['actions', 'undo_degrade_to_safe_mode'],
+      ['actions', 'undo_rollback'],
+    ]);
+    const undo = buttons(undoBlocks);
+    expect(undo.map((b) => b['action_id'])).toEqual([ACTION_IDS.undoSafeMode, ACTION_IDS.undoRollback]);
+    expect(undo.map((b) => (b['text'] as { text: string }).text)).toEqual(['Undo Safe mode', 'Undo Rollback']);
+    for (const button of undo) {
+      expect(button).toMatchObject({ type: 'button', value: 'inc-20261121-5f2a9c1e', confirm: { deny: { text: 'Cancel' } } });
+      expect((button['text'] as { text: string }).text.length).toBeLessThanOrEqual(75);
+    }
+    expect(JSON.stringify(undo)).not.toContain(ACTION_IDS.undoKillSwitch);
+    // The recorded actions are listed when the caller passes none.
+    expect(blocks[2]).toEqual({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text:
+          '*Actions taken*\n• kill_switch at 2026-11-21 10:05:00 UTC (undone at 2026-11-21 10:20:00 UTC)\n• degrade_to_safe_mode at 2026-11-21 10:05:00 UTC\n• rollback v3 → v2 at 2026-11-21 10:06:00 UTC',
+      },
+    });
+  });
+
+  it('offers no Undo button when every action is undone, and keeps them after resolution', () => {
+    const undone = incidentSummaryBlocks(makeIncident({ actions: [taken('kill_switch', { undoneAt: '2026-11-21T10:20:00.000Z', undoneBy: 'U0RESPOND1' })] }));
+    expect(buttons(undone.blocks).map((b) => b['action_id'])).toEqual([ACTION_IDS.acknowledge, ACTION_IDS.approveRollback, ACTION_IDS.resolve]);
+
+    // A kill switch left on after resolution must stay undoable.
+    const resolved = incidentSummaryBlocks(makeIncident({ status: 'resolved', resolvedAt: '2026-11-21T11:00:00.000Z', actions: [taken('kill_switch')] }));
+    expect(buttons(resolved.blocks).map((b) => b['action_id'])).toEqual([ACTION_IDS.undoKillSwitch]);
+    expect(resolved.blocks.at(-1)?.type).toBe('context');
   });
 
   it('starts with a header naming severity and SLO', () => {

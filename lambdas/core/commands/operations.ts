@@ -1,8 +1,10 @@
+import { contain, ModelNotControlledError, undoAction, type ActionDeps, type ActionOutcome } from '../containment/actions';
 import { IncidentNotFoundError, IncidentVersionConflictError } from '../errors';
-import { isActive, transition, type Incident, type IncidentRoles, type TimelineEntry } from '../incident';
+import { isActive, transition, type ControlSnapshot, type Incident, type IncidentRoles, type TimelineEntry } from '../incident';
+import { ControlNotSupportedError, ControlPlaneConflictError, UnknownModelVersionError, type ModelControlPlane } from '../model-control';
 import type { Severity } from '../policy/severity';
 import type { Clock, IncidentStore, LifecycleOrigin, WorkflowStart, WorkflowStarter } from '../ports';
-import { COMMAND_USAGE, isCommandParseError, parseIncidentCommand, type IncidentCommand } from './parse';
+import { ACTION_LABELS, COMMAND_USAGE, isCommandParseError, parseIncidentCommand, UNDOABLE_ACTIONS, type ContainmentAction, type IncidentCommand, type UndoableAction } from './parse';
 import { describeAllowed, isAllowed, type GroupMembers, type Responders } from './responders';
 
 /** What the incident operations need: the ports, and who the responders are. */
@@ -12,6 +14,14 @@ export interface IncidentCommandDeps {
   readonly clock: Clock;
   readonly responders: Responders;
   readonly groupMembers: GroupMembers;
+  /**
+   * Where the model's serving configuration changes (`contain`, `undo` and
+   * the Undo buttons write to it at once). Absent: those answer that no
+   * model control plane is configured and record the attempt; nothing is
+   * changed on the model. Rollbacks do not need it here: the `rollback`
+   * workflow executes them.
+   */
+  readonly control?: ModelControlPlane;
 }
 
 /** Who ran a command, where, and which request it was. */
@@ -42,8 +52,14 @@ export interface CommandReply {
   readonly text: string;
 }
 
+/** An Undo button of the pinned summary: `undo_<action>`. */
+export type UndoButtonAction = `undo_${UndoableAction}`;
+
 /** The incident buttons of the pinned summary. */
-export type IncidentAction = 'acknowledge' | 'approve_rollback' | 'resolve';
+export type IncidentAction = 'acknowledge' | 'approve_rollback' | 'resolve' | UndoButtonAction;
+
+/** The Undo button of each action, in `UNDOABLE_ACTIONS` order. */
+export const UNDO_BUTTON_ACTIONS: readonly UndoButtonAction[] = UNDOABLE_ACTIONS.map((action) => `undo_${action}` as const);
 
 /** How many times a change is re-read and retried after losing an optimistic-locking race. */
 export const MAX_CHANGE_ATTEMPTS = 5;
@@ -100,8 +116,9 @@ export async function runIncidentCommand(deps: IncidentCommandDeps, ctx: Command
 /**
  * Runs the operation behind a button of an incident's pinned summary, with
  * the same checks as the equivalent command: Acknowledge = `ack`, Resolve =
- * `resolve`, Approve rollback = approval of a requested rollback
- * (restricted; recorded on the timeline).
+ * `resolve`, Approve rollback = `rollback` (to the version of the pending
+ * request if it names one, else the newest known-good version), Undo <action>
+ * = `undo <action>`.
  *
  * @example
  * const reply = await runIncidentAction(deps, { userId: 'U1', channelId: 'C1', requestId: body.trigger_id }, 'resolve', action.value);
@@ -117,7 +134,14 @@ export async function runIncidentAction(deps: IncidentCommandDeps, ctx: ActionCo
       case 'resolve':
         return restricted(deps, ctx, incident, 'the Resolve button', 'resolve', () => resolve(deps, ctx, incident, undefined));
       case 'approve_rollback':
-        return restricted(deps, ctx, incident, 'the Approve rollback button', 'approve_rollback', () => approveRollback(deps, ctx, incident));
+        return restricted(deps, ctx, incident, 'the Approve rollback button', 'approve_rollback', () => approveRollback(deps, ctx, incident, incident.pendingRollback?.version));
+      case 'undo_kill_switch':
+      case 'undo_degrade_to_safe_mode':
+      case 'undo_route_to_human_review':
+      case 'undo_rollback': {
+        const undone = action.slice('undo_'.length) as UndoableAction;
+        return restricted(deps, ctx, incident, `the Undo ${ACTION_LABELS[undone]} button`, 'undo', () => undo(deps, ctx, incident, undone), { action: undone });
+      }
     }
   });
 }
@@ -132,7 +156,8 @@ export function helpText(): string {
   return [
     '*/incident* — run an incident from its Slack channel',
     ...Object.values(COMMAND_USAGE).map((line) => `• ${line}`),
-    'Only the configured responders and the incident commander may run `resolve`, `rollback`, `contain`, `sev` and name a new commander.',
+    'Only the configured responders and the incident commander may run `resolve`, `rollback`, `contain`, `sev` and `undo`, use the Resolve, Approve rollback and Undo buttons, and name a new commander.',
+    '`rollback` (or *Approve rollback*) is the approval: it starts the rollback workflow, which posts its result here. `contain` and `undo` change the model’s control state at once and show before → after.',
     'Outside an incident channel only `list` and `help` work.',
   ].join('\n');
 }
@@ -171,9 +196,11 @@ function dispatch(deps: IncidentCommandDeps, ctx: CommandContext, incident: Inci
     case 'resolve':
       return restricted(deps, ctx, incident, '`/incident resolve`', 'resolve', () => resolve(deps, ctx, incident, command.reason));
     case 'rollback':
-      return restricted(deps, ctx, incident, '`/incident rollback`', 'rollback', () => requestRollback(deps, ctx, incident, command.version));
+      return restricted(deps, ctx, incident, '`/incident rollback`', 'rollback', () => approveRollback(deps, ctx, incident, command.version));
     case 'contain':
-      return restricted(deps, ctx, incident, '`/incident contain`', 'contain', () => requestContainment(deps, ctx, incident, command.action));
+      return restricted(deps, ctx, incident, '`/incident contain`', 'contain', () => containNow(deps, ctx, incident, command.action), { action: command.action });
+    case 'undo':
+      return restricted(deps, ctx, incident, '`/incident undo`', 'undo', () => undo(deps, ctx, incident, command.action), { action: command.action });
   }
 }
 
@@ -183,11 +210,19 @@ function firstCommanderOpen(responders: Responders, incident: Incident): boolean
   return responders.users.length === 0 && responders.groups.length === 0 && incident.roles?.commander === undefined;
 }
 
-async function restricted(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident, what: string, operation: string, run: () => Promise<CommandReply>): Promise<CommandReply> {
+async function restricted(
+  deps: IncidentCommandDeps,
+  ctx: ActionContext,
+  incident: Incident,
+  what: string,
+  operation: string,
+  run: () => Promise<CommandReply>,
+  data: Record<string, unknown> = {},
+): Promise<CommandReply> {
   if (await isAllowed(ctx.userId, incident, deps.responders, deps.groupMembers)) return run();
   const allowed = describeAllowed(incident, deps.responders);
   await deps.store.appendTimeline([
-    entry(ctx, incident, 'command.refused', `${plain(what)} refused: ${ctx.userId} is neither a configured responder nor the incident commander`, deps.clock.now(), { operation }),
+    entry(ctx, incident, 'command.refused', `${plain(what)} refused: ${ctx.userId} is neither a configured responder nor the incident commander`, deps.clock.now(), { ...data, operation }),
   ]);
   return ephemeral(`You may not use ${what} on ${name(incident)}: only ${allowed} may. Your attempt is recorded on the incident timeline.`);
 }
@@ -293,7 +328,14 @@ function resolve(deps: IncidentCommandDeps, ctx: ActionContext, first: Incident,
  * timeline and told to the person; running the command again retries the
  * start (starts are idempotent: execution names derive from the incident).
  */
-async function startWorkflow(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident, workflow: 'acknowledge' | 'resolve', start: () => Promise<WorkflowStart>): Promise<string | undefined> {
+async function startWorkflow(
+  deps: IncidentCommandDeps,
+  ctx: ActionContext,
+  incident: Incident,
+  workflow: 'acknowledge' | 'resolve' | 'rollback',
+  start: () => Promise<WorkflowStart>,
+  retry = 'Run the command again to retry.',
+): Promise<string | undefined> {
   try {
     await start();
     return undefined;
@@ -302,7 +344,7 @@ async function startWorkflow(deps: IncidentCommandDeps, ctx: ActionContext, inci
     await deps.store.appendTimeline([
       entry(ctx, incident, 'workflow.start_failed', `Starting the ${workflow} workflow failed (${errorName})`, deps.clock.now(), { workflow, error: errorName }),
     ]);
-    return `:warning: The change is recorded, but starting the ${workflow} workflow failed (${errorName}). Run the command again to retry.`;
+    return `:warning: The change is recorded, but starting the ${workflow} workflow failed (${errorName}). ${retry}`;
   }
 }
 
@@ -337,33 +379,142 @@ async function note(deps: IncidentCommandDeps, ctx: CommandContext, incident: In
   return ephemeral(`Added your note to the timeline of ${name(incident)}.`);
 }
 
-/** What Firebreak cannot execute yet, said plainly. */
-const NOT_EXECUTED_YET =
-  'Firebreak does not execute it yet: rollback and containment run in workflows that arrive with the containment feature. ' +
-  'This is recorded on the incident timeline only; nothing was changed on the model. Apply it by hand if it cannot wait.';
+// ---------------------------------------------------------------- actions on the model
 
-async function requestRollback(deps: IncidentCommandDeps, ctx: CommandContext, incident: Incident, version: string | undefined): Promise<CommandReply> {
+/** How replies name what a containment action switches on. */
+const SWITCH_PHRASE: Readonly<Record<ContainmentAction, string>> = {
+  kill_switch: 'the kill switch',
+  degrade_to_safe_mode: 'safe mode',
+  route_to_human_review: 'human-review routing',
+};
+
+/**
+ * The approval of a rollback (`/incident rollback [version]` or the Approve
+ * rollback button): records `rollback.approved` (the person as actor) and
+ * starts the `rollback` workflow, which serves `version` — or the newest
+ * known-good version older than the breached one — and posts its result in
+ * the incident thread. The execution name derives from the request, so a
+ * retried request starts it once. Active incidents only.
+ */
+async function approveRollback(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident, version: string | undefined): Promise<CommandReply> {
   if (!isActive(incident)) return cannot(incident, 'rolled back');
   const target = version === undefined ? 'the newest known-good version' : `version \`${esc(version)}\``;
   await deps.store.appendTimeline([
-    entry(ctx, incident, 'rollback.requested', `Rollback to ${version ?? 'the newest known-good version'} requested`, deps.clock.now(), version === undefined ? {} : { version }),
+    entry(ctx, incident, 'rollback.approved', `Rollback to ${version ?? 'the newest known-good version'} approved; rollback workflow started`, deps.clock.now(), {
+      workflow: 'rollback',
+      ...(version === undefined ? {} : { version }),
+    }),
   ]);
-  return inChannel(
-    `<@${ctx.userId}> requested a rollback of model \`${esc(incident.key.model)}\` to ${target} for ${name(incident)}. ` +
-      `It needs approval: a responder or the commander clicks *Approve rollback* on the pinned summary. ${NOT_EXECUTED_YET}`,
+  const warning = await startWorkflow(
+    deps,
+    ctx,
+    incident,
+    'rollback',
+    () => deps.starter.startRollback({ incidentId: incident.id, via: 'slack', by: ctx.userId, requestId: ctx.requestId, ...(version === undefined ? {} : { version }) }),
+    'Approve again (`/incident rollback` or the Approve rollback button) to retry.',
   );
+  const text =
+    `<@${ctx.userId}> approved the rollback of model \`${esc(incident.key.model)}\` to ${target} for ${name(incident)}. ` +
+    'The rollback workflow is started; it posts the result in the incident thread.';
+  return inChannel(warning === undefined ? text : `${text}\n${warning}`);
 }
 
-async function approveRollback(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident): Promise<CommandReply> {
-  if (!isActive(incident)) return cannot(incident, 'rolled back');
-  await deps.store.appendTimeline([entry(ctx, incident, 'rollback.approved', 'Rollback approved', deps.clock.now())]);
-  return ephemeral(`You approved the rollback of model \`${esc(incident.key.model)}\` for ${name(incident)}. ${NOT_EXECUTED_YET}`);
+/** `/incident contain <action>`: turns the switch on now (one conditional write to the control plane). */
+function containNow(deps: IncidentCommandDeps, ctx: CommandContext, incident: Incident, action: ContainmentAction): Promise<CommandReply> {
+  if (!isActive(incident)) return Promise.resolve(cannot(incident, `contained (${action})`));
+  return onModel(deps, ctx, incident, action, `turn ${SWITCH_PHRASE[action]} on`, async (actionDeps) => {
+    const outcome = await contain(actionDeps, incident.id, action, ctx.userId);
+    const model = `model \`${esc(incident.key.model)}\``;
+    if (!outcome.changed) {
+      return ephemeral(`${cap(SWITCH_PHRASE[action])} was already on for ${model} (${name(incident)}): nothing changed${outcome.after === undefined ? '' : ` (${state(outcome.after)})`}.`);
+    }
+    return inChannel(
+      `<@${ctx.userId}> turned ${SWITCH_PHRASE[action]} on for ${model} (${name(incident)}): ${beforeAfter(outcome)}. ` +
+        `Undo with \`/incident undo ${action}\` or the *Undo ${ACTION_LABELS[action]}* button on the pinned summary.`,
+    );
+  });
 }
 
-async function requestContainment(deps: IncidentCommandDeps, ctx: CommandContext, incident: Incident, action: string): Promise<CommandReply> {
-  if (!isActive(incident)) return cannot(incident, `contained (${action})`);
-  await deps.store.appendTimeline([entry(ctx, incident, 'containment.requested', `Containment ${action} requested`, deps.clock.now(), { action })]);
-  return inChannel(`<@${ctx.userId}> requested containment \`${action}\` for ${name(incident)}. ${NOT_EXECUTED_YET}`);
+/**
+ * `/incident undo <action>` and the Undo buttons: switches the action off
+ * again, or for a rollback serves the version from before it. Works in any
+ * status (a kill switch left on after the incident is resolved must still
+ * be undoable).
+ */
+function undo(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident, action: UndoableAction): Promise<CommandReply> {
+  return onModel(deps, ctx, incident, action, `undo ${action === 'rollback' ? 'the rollback' : SWITCH_PHRASE[action]}`, async (actionDeps) => {
+    const outcome = await undoAction(actionDeps, incident.id, action, ctx.userId);
+    const model = `model \`${esc(incident.key.model)}\``;
+    if (outcome.before === undefined || outcome.after === undefined) {
+      const current = await deps.store.get(incident.id);
+      const open = (current?.actions ?? []).filter((a) => a.undoneAt === undefined).map((a) => `\`${a.action}\``);
+      return ephemeral(
+        `Nothing was undone: ${ACTION_LABELS[action]} was not taken in ${name(incident)}, or is undone already. ` +
+          (open.length === 0 ? 'No action of this incident is waiting for an undo.' : `Actions that can be undone: ${[...new Set(open)].join(', ')}.`),
+      );
+    }
+    if (!outcome.changed) {
+      return inChannel(`<@${ctx.userId}> marked ${ACTION_LABELS[action]} undone for ${model} (${name(incident)}): the control plane already had it undone, so nothing changed (${state(outcome.after)}).`);
+    }
+    return inChannel(`<@${ctx.userId}> undid ${ACTION_LABELS[action]} for ${model} (${name(incident)}): ${beforeAfter(outcome)}.`);
+  });
+}
+
+/**
+ * Runs an action on the model through the control plane, explaining (and
+ * recording) why it could not run: no control plane configured, a model
+ * the control plane does not know, a backend that cannot do it, an unknown
+ * version, or a control state that kept changing. In each of these cases
+ * nothing was changed on the model.
+ */
+async function onModel(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident, action: UndoableAction, what: string, run: (actionDeps: ActionDeps) => Promise<CommandReply>): Promise<CommandReply> {
+  const model = `model \`${esc(incident.key.model)}\``;
+  const impossible = async (kind: string, why: string, data: Record<string, unknown>): Promise<CommandReply> => {
+    await deps.store.appendTimeline([entry(ctx, incident, kind, `Could not ${what} for ${incident.key.model}: ${plain(why)}`, deps.clock.now(), { action, ...data })]);
+    return ephemeral(`Firebreak could not ${what} for ${model} (${name(incident)}): ${why}. Nothing was changed on the model; this is recorded on the incident timeline.`);
+  };
+  if (deps.control === undefined) {
+    return impossible('containment.unavailable', 'no model control plane is configured for Firebreak’s Slack app (set `FIREBREAK_CONTROL_PLANE`, or `TABLE_NAME` for the embedded one). Apply it by hand if it cannot wait', {});
+  }
+  try {
+    return await run({ store: deps.store, clock: deps.clock, control: deps.control });
+  } catch (error) {
+    const data = { error: error instanceof Error ? error.name : 'Error' };
+    if (error instanceof ModelNotControlledError) return impossible('containment.impossible', `the model control plane does not know ${model}, so Firebreak cannot act on it. Apply it by hand`, data);
+    if (error instanceof ControlNotSupportedError) return impossible('containment.impossible', `the model’s control plane cannot do that (${esc(error.message)})`, data);
+    if (error instanceof UnknownModelVersionError) return impossible('containment.impossible', `${model} has no version \`${esc(error.version)}\` any more`, data);
+    if (error instanceof ControlPlaneConflictError) return impossible('containment.impossible', 'its control state kept changing while this ran. Try again', data);
+    if (error instanceof IncidentVersionConflictError) {
+      // The control plane was written first: the model may well have changed, only recording it on the incident failed.
+      return ephemeral(`:warning: ${name(incident)} kept changing while Firebreak recorded this: the control state of ${model} may have changed without being recorded. Check it before trying again.`);
+    }
+    throw error;
+  }
+}
+
+/** `kill switch off → on (serving `v3`, revision 4 → 5)`: the fields an action changed. */
+function beforeAfter(outcome: ActionOutcome): string {
+  const { before, after } = outcome;
+  if (before === undefined || after === undefined) return esc(outcome.detail);
+  const onOff = (value: boolean): string => (value ? 'on' : 'off');
+  const changed = [
+    before.activeVersion === after.activeVersion ? undefined : `version \`${esc(before.activeVersion)}\` → \`${esc(after.activeVersion)}\``,
+    before.killSwitch === after.killSwitch ? undefined : `kill switch ${onOff(before.killSwitch)} → ${onOff(after.killSwitch)}`,
+    before.safeMode === after.safeMode ? undefined : `safe mode ${onOff(before.safeMode)} → ${onOff(after.safeMode)}`,
+    before.humanReview === after.humanReview ? undefined : `human review ${onOff(before.humanReview)} → ${onOff(after.humanReview)}`,
+  ].filter((part): part is string => part !== undefined);
+  const serving = before.activeVersion === after.activeVersion ? `serving \`${esc(after.activeVersion)}\`, ` : '';
+  return `${changed.length === 0 ? 'no field changed' : changed.join(', ')} (${serving}revision ${before.revision} → ${after.revision})`;
+}
+
+/** A control state in one line, for replies. */
+function state(s: ControlSnapshot): string {
+  const onOff = (value: boolean): string => (value ? 'on' : 'off');
+  return `serving \`${esc(s.activeVersion)}\`, kill switch ${onOff(s.killSwitch)}, safe mode ${onOff(s.safeMode)}, human review ${onOff(s.humanReview)}`;
+}
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 // ---------------------------------------------------------------- reads
@@ -400,6 +551,15 @@ function statusText(incident: Incident): string {
     `Page: ${incident.page === undefined ? 'none yet' : incident.page.status}`,
     `Roles: commander ${role('commander')}, scribe ${role('scribe')}, comms ${role('comms')}`,
   ];
+  const actions = incident.actions ?? [];
+  if (actions.length > 0) {
+    const described = actions.map((a) => `${ACTION_LABELS[a.action]} by ${actor(a.by)} at ${when(a.at)}${a.undoneAt === undefined ? '' : ` (undone by ${actor(a.undoneBy ?? 'unknown')} at ${when(a.undoneAt)})`}`);
+    lines.push(`Actions: ${described.join(' · ')}`);
+  }
+  if (incident.pendingRollback !== undefined) {
+    const p = incident.pendingRollback;
+    lines.push(`Rollback${p.version === undefined ? '' : ` to \`${esc(p.version)}\``} waiting for approval since ${when(p.requestedAt)}`);
+  }
   if (incident.resolution !== undefined) {
     const r = incident.resolution;
     lines.push(`Resolved by ${actor(r.by)} via ${r.via}${r.reason === undefined ? '' : `: ${esc(r.reason)}`}`);
@@ -416,13 +576,16 @@ async function timeline(deps: IncidentCommandDeps, incident: Incident): Promise<
 }
 
 /**
- * One timeline line. Only entries written by these commands show their
- * message (it holds no alert text); others show kind and actor only, because
- * alert entries carry alert summaries and text from the alert source.
+ * One timeline line. Only entries written by these commands and by the
+ * model actions (`action.*`, `rollback.impossible`: model, versions,
+ * switches and who) show their message, which holds no alert text; others
+ * show kind and actor only, because alert entries carry alert summaries and
+ * text from the alert source.
  */
 function timelineLine(e: TimelineEntry): string {
   const base = `• ${when(e.at)} · \`${esc(e.kind)}\` · ${actor(e.actor)}`;
-  return e.data?.source === SOURCE ? `${base} — ${esc(e.message)}` : base;
+  const shown = e.data?.source === SOURCE || (e.actor === 'firebreak' && (e.kind.startsWith('action.') || e.kind === 'rollback.impossible'));
+  return shown ? `${base} — ${esc(e.message)}` : base;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -8,6 +8,18 @@ export type IncidentRole = (typeof INCIDENT_ROLES)[number];
 export const CONTAINMENT_ACTIONS = ['kill_switch', 'degrade_to_safe_mode', 'route_to_human_review'] as const;
 export type ContainmentAction = (typeof CONTAINMENT_ACTIONS)[number];
 
+/** Actions `/incident undo` accepts: every action Firebreak takes on a model (`ModelAction` of `containment/actions.ts`). */
+export const UNDOABLE_ACTIONS = [...CONTAINMENT_ACTIONS, 'rollback'] as const;
+export type UndoableAction = (typeof UNDOABLE_ACTIONS)[number];
+
+/** How replies and buttons name the actions (`Undo Kill switch`). */
+export const ACTION_LABELS: Readonly<Record<UndoableAction, string>> = {
+  kill_switch: 'Kill switch',
+  degrade_to_safe_mode: 'Safe mode',
+  route_to_human_review: 'Human review',
+  rollback: 'Rollback',
+};
+
 /** One parsed `/incident` subcommand. */
 export type IncidentCommand =
   | { readonly kind: 'help' }
@@ -21,7 +33,8 @@ export type IncidentCommand =
   | { readonly kind: 'mitigated' }
   | { readonly kind: 'resolve'; readonly reason?: string }
   | { readonly kind: 'rollback'; readonly version?: string }
-  | { readonly kind: 'contain'; readonly action: ContainmentAction };
+  | { readonly kind: 'contain'; readonly action: ContainmentAction }
+  | { readonly kind: 'undo'; readonly action: UndoableAction };
 
 /** The subcommand names, in the order `help` lists them. */
 export type IncidentCommandKind = IncidentCommand['kind'];
@@ -47,8 +60,9 @@ export const COMMAND_USAGE: Readonly<Record<IncidentCommandKind, string>> = {
   list: '`/incident list` — active incidents (works in any channel)',
   mitigated: '`/incident mitigated` — mark the incident mitigated',
   resolve: '`/incident resolve [reason]` — resolve the incident',
-  rollback: '`/incident rollback [version]` — request a rollback (needs approval)',
-  contain: '`/incident contain <kill_switch|degrade_to_safe_mode|route_to_human_review>` — request a containment action',
+  rollback: '`/incident rollback [version]` — approve a rollback (to the newest known-good version unless one is named): starts the rollback workflow',
+  contain: '`/incident contain <kill_switch|degrade_to_safe_mode|route_to_human_review>` — turn a containment switch on for the model now',
+  undo: '`/incident undo <kill_switch|degrade_to_safe_mode|route_to_human_review|rollback>` — undo an action taken in this incident',
 };
 
 const NO_ARGUMENTS: readonly IncidentCommandKind[] = ['help', 'status', 'ack', 'timeline', 'list', 'mitigated'];
@@ -76,6 +90,7 @@ export function isCommandParseError(value: IncidentCommand | CommandParseError):
  * @example
  * parseIncidentCommand('sev 2')                    // => { kind: 'sev', severity: 'sev2' }
  * parseIncidentCommand('role commander <@U42|ann>') // => { kind: 'role', role: 'commander', userId: 'U42' }
+ * parseIncidentCommand('undo kill_switch')           // => { kind: 'undo', action: 'kill_switch' }
  * parseIncidentCommand('sev 7')                    // => { kind: 'parse-error', subcommand: 'sev', message: '…expected a severity from 1 to 4…' }
  */
 export function parseIncidentCommand(text: string): IncidentCommand | CommandParseError {
@@ -132,6 +147,13 @@ export function parseIncidentCommand(text: string): IncidentCommand | CommandPar
         return error(`Expected one containment action (${CONTAINMENT_ACTIONS.join(', ')})${args.length === 0 ? '' : `, got \`${clip(rest)}\``}.`);
       }
       return { kind: 'contain', action: action as ContainmentAction };
+    }
+    case 'undo': {
+      const action = (args[0] ?? '').toLowerCase();
+      if (args.length !== 1 || !(UNDOABLE_ACTIONS as readonly string[]).includes(action)) {
+        return error(`Expected one action to undo (${UNDOABLE_ACTIONS.join(', ')})${args.length === 0 ? '' : `, got \`${clip(rest)}\``}.`);
+      }
+      return { kind: 'undo', action: action as UndoableAction };
     }
     default:
       return error('Unsupported subcommand.');

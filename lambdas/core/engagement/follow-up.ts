@@ -73,3 +73,14 @@ export async function announceAlert(
   await deps.channel.postToThread(incident.channel, `${origin.by} alert ${alert.name} ${verb}: ${firing} of ${alerts.length} alert(s) of this incident firing`);
   return { updated: true };
 }
+
+/** Tells the incident channel what a rollback did, and re-renders the pinned summary. */
+export async function announceRollback(deps: EngagementDeps, origin: LifecycleOrigin, detail: string): Promise<{ updated: boolean }> {
+  const incident = await deps.store.get(origin.incidentId);
+  if (incident === undefined) throw new IncidentNotFoundError(origin.incidentId);
+  if (incident.channel === undefined) return { updated: false };
+  const who = origin.via === 'slack' ? `<@${origin.by}>` : origin.by;
+  await deps.channel.postToThread(incident.channel, `Rollback approved by ${who}: ${detail}`);
+  await deps.channel.updateSummary(incident.channel, incident);
+  return { updated: true };
+}

@@ -39,7 +39,7 @@ export function incidentButton(deps: IncidentCommandDeps, operation: IncidentAct
       } catch (error) {
         logger.error(`incident button ${operation} failed`, error);
         const name = error instanceof Error ? error.name : 'Error';
-        reply = { visibility: 'ephemeral', text: `:warning: Firebreak could not ${operation.replace('_', ' ')} ${incidentId} (${name}). It may not have been applied: check \`/incident status\` and try again.` };
+        reply = { visibility: 'ephemeral', text: `:warning: Firebreak could not ${operation.replace(/_/g, ' ')} ${incidentId} (${name}). It may not have been applied: check \`/incident status\` and try again.` };
       }
     }
     if (channelId === undefined) {

@@ -9,8 +9,9 @@ export type IncidentCommandListener = (args: SlackCommandMiddlewareArgs & AllMid
  * itself (`ack({response_type, text})`, the HTTP answer to Slack), which is
  * this listener's first and only Slack-facing call: on Lambda the receiver
  * answers only after the listener finishes, so the work done before `ack`
- * is bounded to what fits Slack's 3 seconds — DynamoDB reads and writes and
- * StartExecution; anything longer runs in a workflow. It never uses
+ * is bounded to what fits Slack's 3 seconds — DynamoDB reads and writes,
+ * StartExecution, and for `contain` / `undo` one conditional write to the
+ * model control plane; anything longer (a rollback) runs in a workflow. It never uses
  * `respond()` (the `response_url` points at hooks.slack.com, outside the
  * configured `SLACK_API_URL`).
  *
