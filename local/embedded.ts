@@ -148,8 +148,7 @@ async function startOn(
   const slackEnv = findFunctionEnv(template, 'lambdas/handlers/slack-events.ts');
   process.env.RESOLVE_STATE_MACHINE_ARN = String(slackEnv.RESOLVE_STATE_MACHINE_ARN);
   process.env.ACKNOWLEDGE_STATE_MACHINE_ARN = String(slackEnv.ACKNOWLEDGE_STATE_MACHINE_ARN);
-  // Present once the CDK app defines the rollback workflow.
-  if (slackEnv.ROLLBACK_STATE_MACHINE_ARN !== undefined) process.env.ROLLBACK_STATE_MACHINE_ARN = String(slackEnv.ROLLBACK_STATE_MACHINE_ARN);
+  process.env.ROLLBACK_STATE_MACHINE_ARN = String(slackEnv.ROLLBACK_STATE_MACHINE_ARN);
   delete process.env.FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN;
   delete process.env.FIREBREAK_VENDOR_SECRET_ARN;
   const vendors = await wireVendors(dataDir);

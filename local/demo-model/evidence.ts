@@ -11,6 +11,9 @@ import { z } from 'zod';
 /**
  * One evidence line. The first nine fields are the contract; the rest add
  * context a harvester can use.
+ *
+ * @example
+ * const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => GuardrailEvidenceSchema.parse(JSON.parse(l)));
  */
 export const GuardrailEvidenceSchema = z.object({
   /** ISO-8601 time of the request. */

@@ -22,7 +22,12 @@ import { textViews, type TextViewName } from './normalize';
 /** What kind of attack a rule recognises. */
 export type GuardrailCategory = 'jailbreak' | 'prompt_injection' | 'system_prompt_extraction' | 'harmful_content';
 
-/** The guardrail's categories, strongest claim first (used to break ties). */
+/**
+ * The guardrail's categories, strongest claim first (used to break ties).
+ *
+ * @example
+ * GUARDRAIL_CATEGORIES[0] // => 'system_prompt_extraction'
+ */
 export const GUARDRAIL_CATEGORIES: readonly GuardrailCategory[] = ['system_prompt_extraction', 'prompt_injection', 'jailbreak', 'harmful_content'];
 
 /** One chat turn as the guardrail sees it: the text of the message. */
@@ -168,7 +173,13 @@ export const GUARDRAIL_RULES: readonly GuardrailRule[] = [
   rule('harmful.sexual-content', 'harmful_content', 'harmful request/sexual content', 0.6, /\b(?:nsfw|sexually explicit|(?:explicit|graphic) sexual|sexual (?:topics|content|acts?|role ?-?play)|porn(?:ographic)?|lewd|erotic|smut|fetish|horny)\b/),
 ];
 
-/** The text of the turns the guardrail reads: user and tool turns (system, developer and assistant turns are the operator's and the model's). */
+/**
+ * The text of the turns the guardrail reads: user and tool turns (system,
+ * developer and assistant turns are the operator's and the model's).
+ *
+ * @example
+ * screenedText([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]) // => 'Hi'
+ */
 export function screenedText(messages: readonly GuardrailTurn[]): string {
   return messages
     .filter((m) => m.role !== 'system' && m.role !== 'developer' && m.role !== 'assistant')
@@ -182,7 +193,10 @@ function excerpt(text: string): string {
 
 /**
  * Matches every rule against every view of `text`; one match per rule (the
- * first view it matched in, `plain` before the decoded views).
+ * first view it matched in, `plain` before the decoded views), strongest first.
+ *
+ * @example
+ * matchRules('stay in character, DAN').map((m) => m.rule) // => ['jailbreak.stay-in-character']
  */
 export function matchRules(text: string, rules: readonly GuardrailRule[] = GUARDRAIL_RULES): GuardrailMatch[] {
   const views = textViews(text);

@@ -3,7 +3,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError, type InputIssue } from '../../lambdas/core/errors';
 
-/** One probe of a probe set (a JSON line). */
+/**
+ * One probe of a probe set (a JSON line).
+ *
+ * @example
+ * ProbeSchema.parse({ id: 'bn-plans', prompt: 'Which plans are there?', kind: 'benign', category: 'benign', expected: 'answer' });
+ */
 export const ProbeSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
   prompt: z.string().min(1),
@@ -47,7 +52,7 @@ export function loadProbeSet(file: string = SHIPPED_PROBE_SET): Probe[] {
       }
       const parsed = ProbeSchema.safeParse(json);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) issues.push({ path: `${where}.${issue.path.join('.')}`, message: issue.message });
+        for (const issue of parsed.error.issues) issues.push({ path: issue.path.length === 0 ? where : `${where}.${issue.path.join('.')}`, message: issue.message });
         return;
       }
       const probe = parsed.data;

@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { ModelControlPlane, ModelControlState } from '../../lambdas/core/model-control';
@@ -94,7 +93,12 @@ const ChatMessageSchema = z.looseObject({
   content: z.union([z.string(), z.array(ContentPartSchema), z.null()]).optional(),
   name: z.string().optional(),
 });
-/** The chat completions request body. */
+/**
+ * The chat completions request body (unknown fields are accepted and ignored).
+ *
+ * @example
+ * ChatCompletionRequestSchema.parse({ model: 'support-llm', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+ */
 export const ChatCompletionRequestSchema = z.looseObject({
   model: z.string().min(1),
   messages: z.array(ChatMessageSchema).min(1),
@@ -195,15 +199,24 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
   const reviewFile = options.reviewQueueFile === undefined ? undefined : new JsonlAppender(options.reviewQueueFile, reportWriteError);
   const review = new ReviewQueue(reviewFile);
   const control = new ControlStateCache(options.controlPlane, model, cacheMs);
-  const closing = new AbortController();
   const inflight = new Set<Promise<void>>();
+  /** Wakes the modelled delays still running (on close). */
+  const sleepers = new Set<() => void>();
+  let closing = false;
 
-  /** A modelled delay; ends early when the server closes. */
-  const pause = async (ms: number): Promise<void> => {
-    const scaled = ms * scale;
-    if (scaled <= 0 || closing.signal.aborted) return;
-    await delay(scaled, undefined, { signal: closing.signal }).catch(() => undefined);
-  };
+  /** A modelled delay, `ms` times the scale; ends early when the server closes. */
+  const pause = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const scaled = ms * scale;
+      if (scaled <= 0 || closing) return resolve();
+      const wake = (): void => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, scaled);
+      sleepers.add(wake);
+    });
 
   const count = (version: string, outcome: RequestOutcome): void => metrics.requests.inc({ version, outcome });
 
@@ -469,7 +482,8 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
     flushEvidence: () => evidence.flush(),
     close() {
       closed ??= (async () => {
-        closing.abort();
+        closing = true;
+        for (const wake of [...sleepers]) wake();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await Promise.allSettled([...inflight]);

@@ -8,7 +8,7 @@ import { openIncident } from '../../lambdas/core/incident-lifecycle';
 import { createSlackEventsHandler, type SlackEventsHandler } from '../../lambdas/handlers/slack-events';
 import { ACTION_IDS } from '../../lambdas/slack/blocks';
 import { startSlackSimulator, type SlackSimulator } from '../../local/simulators/slack-simulator';
-import { InMemoryIncidentStore, RecordingWorkflowStarter } from '../support/in-memory-ports';
+import { controlState, InMemoryIncidentStore, RecordingModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
 import { makeSignal, ManualClock } from '../support/signals';
 import { slackSignedHeaders } from '../support/signing';
 
@@ -112,6 +112,7 @@ describe('Slack requests built from the SDKs’ reference bodies', () => {
   let slack: SlackSimulator;
   let store: InMemoryIncidentStore;
   let starter: RecordingWorkflowStarter;
+  let control: RecordingModelControlPlane;
   /** A Slack entry point on the simulator and the in-memory ports, with these responders. */
   const entryPoint = (responders: string): SlackEventsHandler =>
     createSlackEventsHandler({
@@ -122,6 +123,7 @@ describe('Slack requests built from the SDKs’ reference bodies', () => {
       starter,
       clock: new ManualClock(new Date('2026-11-21T10:05:00.000Z')),
       responders: parseResponders(responders),
+      control,
     });
   /** Web API calls other than the app's `auth.test`. */
   const webApiWork = () => slack.calls().filter((c) => c.method !== 'auth.test');
@@ -134,6 +136,8 @@ describe('Slack requests built from the SDKs’ reference bodies', () => {
     slack = await startSlackSimulator({ token: TOKEN });
     store = new InMemoryIncidentStore();
     starter = new RecordingWorkflowStarter();
+    control = new RecordingModelControlPlane();
+    await control.seed(controlState());
     // An open incident whose channel is the fixtures' channel.
     const opened = openIncident(makeSignal(), new Date('2026-11-21T10:00:30.000Z'));
     await store.create({ ...opened.incident, id: INCIDENT_ID }, opened.entries.map((e) => ({ ...e, incidentId: INCIDENT_ID })));
@@ -237,6 +241,38 @@ describe('Slack requests built from the SDKs’ reference bodies', () => {
     expect((await store.timeline(INCIDENT_ID)).at(-1)).toMatchObject({ kind: 'command.refused', actor: FIXTURE_USER, data: expect.objectContaining({ operation: 'resolve' }) });
     expect(starter.starts()).toEqual([]);
     expect(webApiWork()).toEqual([expect.objectContaining({ method: 'chat.postEphemeral', params: expect.objectContaining({ text: expect.stringContaining('You may not use the Resolve button') }) })]);
+  });
+
+  it('(c) starts the rollback workflow once for the block_actions body rewritten to Approve rollback, even when sent twice', async () => {
+    const published = interactionPayload(fixtureBody(BLOCK_ACTIONS));
+    const [action] = published['actions'] as Record<string, unknown>[];
+    // Only `action_id` and `value` change, as for Resolve.
+    const body = `payload=${encodeURIComponent(JSON.stringify({ ...published, actions: [{ ...action, action_id: ACTION_IDS.approveRollback, value: INCIDENT_ID }] }))}`;
+    const handle = entryPoint(FIXTURE_USER);
+
+    for (let attempt = 0; attempt < 2; attempt += 1) expect(await handle(slackEvent('/slack/interactions', body))).toEqual({ statusCode: 200, body: '' });
+
+    expect(starter.starts('rollback')).toEqual([
+      { workflow: 'rollback', name: `rollback-${INCIDENT_ID}-111_222_valid`, origin: { incidentId: INCIDENT_ID, via: 'slack', by: FIXTURE_USER, requestId: '111.222.valid' }, alreadyStarted: false },
+      expect.objectContaining({ name: `rollback-${INCIDENT_ID}-111_222_valid`, alreadyStarted: true }),
+    ]);
+    expect((await store.timeline(INCIDENT_ID)).filter((e) => e.kind === 'rollback.approved')).toEqual([expect.objectContaining({ actor: FIXTURE_USER, id: 'slack:111.222.valid:rollback.approved' })]);
+    expect(control.updates).toEqual([]);
+  });
+
+  it('(c) runs the block_actions body rewritten to Undo Kill switch like /incident undo kill_switch', async () => {
+    const handle = entryPoint(FIXTURE_USER);
+    // The kill switch, turned on with the slash command fixture rewritten to `/incident contain kill_switch`.
+    const contained = await handle(slackEvent('/slack/commands', withFormFields(fixtureBody(SLASH_COMMAND), { command: '/incident', text: 'contain kill_switch' })));
+    expect(JSON.parse(String(contained.body))).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining('kill switch off → on') });
+
+    const published = interactionPayload(fixtureBody(BLOCK_ACTIONS));
+    const [action] = published['actions'] as Record<string, unknown>[];
+    const body = `payload=${encodeURIComponent(JSON.stringify({ ...published, actions: [{ ...action, action_id: ACTION_IDS.undoKillSwitch, value: INCIDENT_ID }] }))}`;
+    expect(await handle(slackEvent('/slack/interactions', body))).toEqual({ statusCode: 200, body: '' });
+
+    expect(await control.get('support-llm')).toMatchObject({ killSwitch: false, revision: 3, updatedBy: FIXTURE_USER });
+    expect(webApiWork()).toEqual([expect.objectContaining({ method: 'chat.postEphemeral', params: expect.objectContaining({ user: FIXTURE_USER, text: expect.stringContaining('kill switch on → off') }) })]);
   });
 
   it('(c) leaves the untouched block_actions body (action_id "a") to Bolt: 404, nothing changes', async () => {

@@ -10,7 +10,7 @@ import { openIncident } from '../../lambdas/core/incident-lifecycle';
 import { createSlackEventsHandler, handler as environmentHandler, type SlackEventsConfig, type SlackEventsHandler } from '../../lambdas/handlers/slack-events';
 import { ACTION_IDS } from '../../lambdas/slack/blocks';
 import { startSlackSimulator, type SlackSimulator } from '../../local/simulators/slack-simulator';
-import { controlState, InMemoryIncidentStore, InMemoryModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
+import { controlState, InMemoryIncidentStore, RecordingModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
 import { makeSignal, ManualClock } from '../support/signals';
 
 const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -95,7 +95,7 @@ describe('Slack entry point (lambdas/handlers/slack-events.ts)', () => {
   let slack: SlackSimulator;
   let store: InMemoryIncidentStore;
   let starter: RecordingWorkflowStarter;
-  let control: InMemoryModelControlPlane;
+  let control: RecordingModelControlPlane;
   let config: SlackEventsConfig;
   let handle: SlackEventsHandler;
   let channelId: string;
@@ -128,7 +128,7 @@ describe('Slack entry point (lambdas/handlers/slack-events.ts)', () => {
     await store.create({ ...opened.incident, id: INCIDENT_ID }, opened.entries.map((e) => ({ ...e, incidentId: INCIDENT_ID })));
     await store.linkChannel(channelId, INCIDENT_ID);
     const clock = new ManualClock(new Date('2026-11-21T10:05:00.000Z'));
-    control = new InMemoryModelControlPlane(clock);
+    control = new RecordingModelControlPlane(clock);
     await control.seed(controlState());
     config = {
       signingSecret: SIGNING_SECRET,
@@ -273,7 +273,7 @@ describe('Slack entry point (lambdas/handlers/slack-events.ts)', () => {
   });
 
   it('answers /incident contain without a model control plane by saying so, and records it', async () => {
-    const { control: _none, ...withoutControl } = config;
+    const withoutControl: SlackEventsConfig = { signingSecret: SIGNING_SECRET, token: TOKEN, slackApiUrl: slack.url, store, starter, clock: config.clock, responders: config.responders };
     const response = await createSlackEventsHandler(withoutControl)(signedEvent('/slack/commands', commandBody(channelId, 'contain kill_switch', 'U0RESPOND1', '111.222.nocontrol')));
     expect(JSON.parse(String(response.body))).toEqual({ response_type: 'ephemeral', text: expect.stringContaining('no model control plane is configured') });
     expect((await store.timeline(INCIDENT_ID)).at(-1)).toMatchObject({ kind: 'containment.unavailable', actor: 'U0RESPOND1' });

@@ -4,7 +4,7 @@ import { parseResponders } from '../../lambdas/core/commands/responders';
 import { openIncident } from '../../lambdas/core/incident-lifecycle';
 import { createSlackEventsHandler, type SlackEventsHandler } from '../../lambdas/handlers/slack-events';
 import { startSlackSimulator, type SlackSimulator } from '../../local/simulators/slack-simulator';
-import { controlState, InMemoryIncidentStore, InMemoryModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
+import { controlState, InMemoryIncidentStore, RecordingModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
 import { makeSignal, ManualClock } from '../support/signals';
 import { slackSignedHeaders } from '../support/signing';
 
@@ -69,7 +69,7 @@ describe('FIREBREAK_RESPONDERS as a Slack user group', () => {
   let slack: SlackSimulator;
   let store: InMemoryIncidentStore;
   let starter: RecordingWorkflowStarter;
-  let control: InMemoryModelControlPlane;
+  let control: RecordingModelControlPlane;
 
   const entryPoint = (responders = FIREBREAK_RESPONDERS): SlackEventsHandler =>
     createSlackEventsHandler({
@@ -95,7 +95,7 @@ describe('FIREBREAK_RESPONDERS as a Slack user group', () => {
     });
     store = new InMemoryIncidentStore();
     starter = new RecordingWorkflowStarter();
-    control = new InMemoryModelControlPlane();
+    control = new RecordingModelControlPlane();
     await control.seed(controlState());
     const opened = openIncident(makeSignal(), new Date('2026-11-21T10:00:30.000Z'));
     await store.create({ ...opened.incident, id: INCIDENT_ID }, opened.entries.map((e) => ({ ...e, incidentId: INCIDENT_ID })));
@@ -158,11 +158,14 @@ describe('FIREBREAK_RESPONDERS as a Slack user group', () => {
     await handle(incidentCommand(OUTSIDER, 'rollback', '111.222.outsider-rollback'));
     await handle(incidentCommand(GROUPIE, 'rollback', '111.222.groupie-rollback'));
     expect(starter.starts('rollback')).toEqual([expect.objectContaining({ origin: expect.objectContaining({ by: GROUPIE, requestId: '111.222.groupie-rollback' }), alreadyStarted: false })]);
-    expect((await store.timeline(INCIDENT_ID)).filter((e) => e.kind === 'command.refused').map((e) => [e.actor, e.data?.operation])).toEqual([
+    // Same clock time: the timeline orders these by entry id.
+    const refusals = (await store.timeline(INCIDENT_ID)).filter((e) => e.kind === 'command.refused').map((e) => [e.actor, e.data?.operation]);
+    expect(refusals).toHaveLength(3);
+    expect(refusals).toEqual(expect.arrayContaining([
       [OUTSIDER, 'contain'],
       [OUTSIDER, 'undo'],
       [OUTSIDER, 'rollback'],
-    ]);
+    ]));
   });
 
   it('looks the members up once for both requests of one entry point (the list is cached for a minute)', async () => {

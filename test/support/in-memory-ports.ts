@@ -1,16 +1,17 @@
 import { IncidentVersionConflictError } from '../../lambdas/core/errors';
 import { isActive, type Incident, type TimelineEntry } from '../../lambdas/core/incident';
-import { applyControlPatch, ControlPlaneConflictError, type ControlChange, type ControlPatch, type ModelControlPlane, type ModelControlState } from '../../lambdas/core/model-control';
+import type { ControlChange, ControlPatch, ModelControlPlane, ModelControlState } from '../../lambdas/core/model-control';
 import { systemClock, type AlertRef, type Clock, type CreateIncidentResult, type IncidentStore, type LifecycleOrigin, type WorkflowStart, type WorkflowStarter } from '../../lambdas/core/ports';
 import { incidentKeyString, type IncidentKey, type Signal } from '../../lambdas/core/signal';
+import { InMemoryModelControlPlane as DemoModelControlPlane } from '../../local/demo-model/in-memory-control-plane';
 
 /*
  * Real, in-memory implementations of the ports, with the semantics of the
  * AWS adapters (DynamoDbIncidentStore, StepFunctionsWorkflowStarter,
- * DynamoDbModelControlPlane): for tests that exercise the core without
- * DynamoDB or Step Functions. Every
- * method yields to the event loop, so concurrent callers interleave as they
- * would against a service; values are copied in and out, so a caller that
+ * DynamoDbModelControlPlane, the latter through the demo model's in-memory
+ * control plane): for tests that exercise the core without DynamoDB or Step
+ * Functions. Every method yields to the event loop, so concurrent callers
+ * interleave as they would against a service; values are copied in and out, so a caller that
  * mutates what it got cannot change what is stored.
  */
 
@@ -254,33 +255,36 @@ export function controlState(overrides: Partial<ModelControlState> = {}): ModelC
 }
 
 /**
- * `ModelControlPlane` in memory, with DynamoDbModelControlPlane's semantics:
- * `update` applies the patch (`applyControlPatch`: revision + 1, an unknown
- * version throws) only if the stored revision is still the expected one,
- * else throws `ControlPlaneConflictError`; `seed` stores a state unless the
- * model has one. `updates` lists every successful write; `raceNext` makes
- * the next `update` of a model lose to a concurrent writer (its patch
- * applied first), and `failNext` makes the next `update` throw.
+ * `ModelControlPlane` for tests: the demo model's in-memory control plane
+ * (`local/demo-model/in-memory-control-plane.ts`, DynamoDbModelControlPlane's
+ * semantics: `update` applies the patch only if the stored revision is still
+ * the expected one, else `ControlPlaneConflictError`; an unknown version
+ * throws; `seed` stores a state unless the model has one), with every method
+ * yielding to the event loop, a record of the writes made through it
+ * (`updates`), and faults: `raceNext` makes the next `update` of a model lose
+ * to a concurrent writer (whose patch is applied first), `failNext` makes the
+ * next `update` throw.
  *
  * @example
- * const control = new InMemoryModelControlPlane();
+ * const control = new RecordingModelControlPlane(clock);
  * await control.seed(controlState());
  * await contain({ store, clock, control }, incidentId, 'kill_switch', 'U1');
  * expect((await control.get('support-llm'))?.killSwitch).toBe(true);
  */
-export class InMemoryModelControlPlane implements ModelControlPlane {
-  /** Every successful write, in order. */
+export class RecordingModelControlPlane implements ModelControlPlane {
+  /** Every successful write made through this port (not the injected concurrent ones), in order. */
   readonly updates: { readonly model: string; readonly patch: ControlPatch; readonly by: string; readonly revision: number }[] = [];
-  private readonly states = new Map<string, ModelControlState>();
+  private readonly plane: DemoModelControlPlane;
   private readonly races = new Map<string, ControlPatch>();
   private failure: Error | undefined;
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(clock: Clock = systemClock) {
+    this.plane = new DemoModelControlPlane([], clock);
+  }
 
   async get(model: string): Promise<ModelControlState | undefined> {
     await tick();
-    const state = this.states.get(model);
-    return state === undefined ? undefined : copy(state);
+    return this.plane.get(model);
   }
 
   async update(model: string, expectedRevision: number, patch: ControlPatch, by: string): Promise<ControlChange> {
@@ -293,22 +297,18 @@ export class InMemoryModelControlPlane implements ModelControlPlane {
     const race = this.races.get(model);
     if (race !== undefined) {
       this.races.delete(model);
-      const raced = this.states.get(model);
-      if (raced !== undefined) this.write(model, race, 'concurrent-writer', raced);
+      const current = await this.plane.get(model);
+      if (current !== undefined) await this.plane.update(model, current.revision, race, 'concurrent-writer');
     }
-    const before = this.states.get(model);
-    if (before === undefined || before.revision !== expectedRevision) throw new ControlPlaneConflictError(model);
-    const after = this.write(model, patch, by, before);
-    return { before: copy(before), after: copy(after) };
+    const change = await this.plane.update(model, expectedRevision, patch, by);
+    this.updates.push({ model, patch: { ...patch }, by, revision: change.after.revision });
+    return change;
   }
 
   /** Stores the state unless its model has one; returns what is stored. */
   async seed(state: ModelControlState): Promise<{ created: boolean; state: ModelControlState }> {
     await tick();
-    const existing = this.states.get(state.model);
-    if (existing !== undefined) return { created: false, state: copy(existing) };
-    this.states.set(state.model, copy(state));
-    return { created: true, state: copy(state) };
+    return this.plane.seed(state);
   }
 
   /** The next `update` of `model` finds that someone else applied `patch` just before it. */
@@ -319,12 +319,5 @@ export class InMemoryModelControlPlane implements ModelControlPlane {
   /** The next `update` throws `error`, as an unreachable backend would. */
   failNext(error: Error): void {
     this.failure = error;
-  }
-
-  private write(model: string, patch: ControlPatch, by: string, before: ModelControlState): ModelControlState {
-    const after = applyControlPatch(before, patch, by, this.clock.now());
-    this.states.set(model, after);
-    this.updates.push({ model, patch: { ...patch }, by, revision: after.revision });
-    return after;
   }
 }

@@ -32,9 +32,12 @@ describe('demo model guardrail', () => {
     it.each(cases.map((c) => [c.id, c] as const))('refuses %s', (_id, c) => {
       const verdict = checkPrompt(user(c.text));
       expect(verdict).toMatchObject({ verdict: 'refuse' });
-      if (c.category !== undefined) expect(verdict.category).toBe(c.category);
       expect(verdict.score).toBeGreaterThanOrEqual(verdict.threshold);
     });
+  });
+
+  it.each(CASES.filter((c) => c.category !== undefined).map((c) => [c.id, c.category, c] as const))('classifies %s as %s', (_id, category, c) => {
+    expect(checkPrompt(user(c.text)).category).toBe(category);
   });
 
   it.each(CASES.filter((c) => c.family === 'benign').map((c) => [c.id, c] as const))('answers the benign control %s', (_id, c) => {

@@ -12,7 +12,7 @@ import { WorkflowStartError } from '../../lambdas/core/errors';
 import type { Incident } from '../../lambdas/core/incident';
 import { joinFiring, openIncident } from '../../lambdas/core/incident-lifecycle';
 import { ControlNotSupportedError, type ModelControlState } from '../../lambdas/core/model-control';
-import { controlState, InMemoryIncidentStore, InMemoryModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
+import { controlState, InMemoryIncidentStore, RecordingModelControlPlane, RecordingWorkflowStarter } from '../support/in-memory-ports';
 import { makeSignal, ManualClock } from '../support/signals';
 
 const CHANNEL = 'C0INCIDENT1';
@@ -28,7 +28,7 @@ describe('incident commands and buttons', () => {
   let store: InMemoryIncidentStore;
   let starter: RecordingWorkflowStarter;
   let clock: ManualClock;
-  let control: InMemoryModelControlPlane;
+  let control: RecordingModelControlPlane;
   let deps: IncidentCommandDeps;
   let incident: Incident;
   let requests = 0;
@@ -53,7 +53,7 @@ describe('incident commands and buttons', () => {
     starter = new RecordingWorkflowStarter();
     clock = new ManualClock(new Date('2026-11-21T10:05:00.000Z'));
     // The incident's model, serving the breached v3; v1 and v2 are known-good.
-    control = new InMemoryModelControlPlane(clock);
+    control = new RecordingModelControlPlane(clock);
     await control.seed(controlState());
     deps = {
       store,
@@ -457,8 +457,7 @@ describe('incident commands and buttons', () => {
     });
 
     it('answers that no model control plane is configured, records it, and pretends nothing', async () => {
-      const { control: _unused, ...withoutControl } = deps;
-      deps = withoutControl;
+      deps = { store, starter, clock, responders: deps.responders, groupMembers: deps.groupMembers };
       for (const text of ['contain kill_switch', 'undo kill_switch']) {
         const ctx = as(RESPONDER);
         const reply = await run(ctx, text);
@@ -472,7 +471,7 @@ describe('incident commands and buttons', () => {
     });
 
     it('explains, and records, a model the control plane does not know', async () => {
-      deps = { ...deps, control: new InMemoryModelControlPlane(clock) };
+      deps = { ...deps, control: new RecordingModelControlPlane(clock) };
       const reply = await run(as(RESPONDER), 'contain kill_switch');
       expect(reply).toEqual({ visibility: 'ephemeral', text: expect.stringContaining('the model control plane does not know model `support-llm`, so Firebreak cannot act on it') });
       expect((await store.timeline(incident.id)).at(-1)).toMatchObject({ kind: 'containment.impossible', actor: RESPONDER, data: expect.objectContaining({ action: 'kill_switch', error: 'ModelNotControlledError' }) });

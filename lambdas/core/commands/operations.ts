@@ -4,7 +4,7 @@ import { isActive, transition, type ControlSnapshot, type Incident, type Inciden
 import { ControlNotSupportedError, ControlPlaneConflictError, UnknownModelVersionError, type ModelControlPlane } from '../model-control';
 import type { Severity } from '../policy/severity';
 import type { Clock, IncidentStore, LifecycleOrigin, WorkflowStart, WorkflowStarter } from '../ports';
-import { ACTION_LABELS, COMMAND_USAGE, isCommandParseError, parseIncidentCommand, UNDOABLE_ACTIONS, type ContainmentAction, type IncidentCommand, type UndoableAction } from './parse';
+import { ACTION_LABELS, COMMAND_USAGE, isCommandParseError, parseIncidentCommand, type ContainmentAction, type IncidentCommand, type UndoableAction } from './parse';
 import { describeAllowed, isAllowed, type GroupMembers, type Responders } from './responders';
 
 /** What the incident operations need: the ports, and who the responders are. */
@@ -57,9 +57,6 @@ export type UndoButtonAction = `undo_${UndoableAction}`;
 
 /** The incident buttons of the pinned summary. */
 export type IncidentAction = 'acknowledge' | 'approve_rollback' | 'resolve' | UndoButtonAction;
-
-/** The Undo button of each action, in `UNDOABLE_ACTIONS` order. */
-export const UNDO_BUTTON_ACTIONS: readonly UndoButtonAction[] = UNDOABLE_ACTIONS.map((action) => `undo_${action}` as const);
 
 /** How many times a change is re-read and retried after losing an optimistic-locking race. */
 export const MAX_CHANGE_ATTEMPTS = 5;
