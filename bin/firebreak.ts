@@ -1,3 +1,4 @@
+import { drillCommand } from './commands/drill';
 import { incidentsCommand } from './commands/incidents';
 import { processIo, type CliIo } from './commands/io';
 import { sloCommand } from './commands/slo';
@@ -8,6 +9,8 @@ const USAGE = `usage: firebreak <command>
   up [--port N] [--data-dir DIR]   run the embedded target (npm start)
   incidents [show ID]              list incidents of a running Firebreak, or print one with its timeline
   slo check [--file PATH]          validate runbooks/slos.yaml
+  drill <scenario> [--json]        rehearse an incident end to end on this machine
+                                   (jailbreak-spike, latency-regression, never-event)
 `;
 
 /** Runs the CLI; returns the exit code. */
@@ -18,6 +21,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return upCommand(args, io);
     case 'incidents':
       return incidentsCommand(args, io);
+    case 'drill':
+      return drillCommand(args, io);
     case 'slo':
       // sloCommand writes whole lines without their newline.
       return sloCommand(args, { stdout: (line) => io.stdout(`${line}\n`), stderr: (line) => io.stderr(`${line}\n`) });

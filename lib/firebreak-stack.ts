@@ -11,6 +11,11 @@ import {
   type ModelControlPlaneSettings,
 } from './constructs/model-control-access';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
+import {
+  RecoveryVerification,
+  sliSourceSettingsFromContext,
+  type SliSourceSettings,
+} from './constructs/recovery-verification';
 import { ResolveWorkflow } from './constructs/resolve-workflow';
 import { RespondWorkflow } from './constructs/respond-workflow';
 import { RollbackWorkflow } from './constructs/rollback-workflow';
@@ -43,13 +48,24 @@ export interface FirebreakStackProps extends StackProps {
    *   `lambda-alias`); see {@link ModelControlPlaneSettings}
    */
   readonly modelControlPlane?: ModelControlPlaneSettings;
+
+  /**
+   * Where `check-recovery` reads the SLO's SLI to verify recovery after
+   * containment or a rollback.
+   *
+   * @default - read from CDK context: `sliSource` (`prometheus` or
+   *   `cloudwatch`; default `cloudwatch`), `prometheusUrl` (required with
+   *   `prometheus`); see {@link SliSourceSettings}
+   */
+  readonly sliSource?: SliSourceSettings;
 }
 
 /**
  * The whole Firebreak deployment: the incident table, the `respond`,
  * `resolve`, `acknowledge` and `rollback` workflows, the PagerDuty and Slack
  * functions and their credentials, the model control plane access of the
- * functions that contain, roll back and undo, the alert intake (Alertmanager
+ * functions that contain, roll back and undo, the SLI access of the function
+ * that verifies recovery, the alert intake (Alertmanager
  * webhook, CloudWatch rule and topic), the Slack and PagerDuty endpoints, and
  * the alarms on the pipeline itself.
  *
@@ -65,6 +81,7 @@ export interface FirebreakStackProps extends StackProps {
  * });
  * // cdk deploy -c responders=U0123ABCD,U0456EFGH -c publicUrl=https://firebreak.example.com
  * // cdk deploy -c controlPlane=sagemaker -c controlPlaneSageMakerEndpoints=chat-prod,chat-canary
+ * // cdk deploy -c sliSource=prometheus -c prometheusUrl=https://prometheus.example.com
  */
 export class FirebreakStack extends Stack {
   /** Incidents, timelines and pending signals. */
@@ -78,6 +95,9 @@ export class FirebreakStack extends Stack {
 
   /** The model control plane settings and permissions of `contain-model`, `roll-back-model` and `slack-events`. */
   public readonly modelControl: ModelControlAccess;
+
+  /** `check-recovery` and where it reads the SLI. */
+  public readonly recoveryVerification: RecoveryVerification;
 
   /** The `rollback` workflow. */
   public readonly rollbackWorkflow: RollbackWorkflow;
@@ -101,7 +121,7 @@ export class FirebreakStack extends Stack {
   public readonly pipelineAlarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps = {}) {
-    const { vendorSettings, modelControlPlane, ...stackProps } = props;
+    const { vendorSettings, modelControlPlane, sliSource, ...stackProps } = props;
     super(scope, id, {
       description: 'Firebreak: incident response for AI model services',
       ...stackProps,
@@ -118,17 +138,23 @@ export class FirebreakStack extends Stack {
     this.modelControl = new ModelControlAccess(this, 'ModelControl', {
       settings: modelControlPlane ?? modelControlPlaneSettingsFromContext(this.node),
     });
+    this.recoveryVerification = new RecoveryVerification(this, 'RecoveryVerification', {
+      incidentTable: this.incidentTable,
+      settings: sliSource ?? sliSourceSettingsFromContext(this.node),
+    });
     this.resolveWorkflow = new ResolveWorkflow(this, 'ResolveWorkflow', { engagement: this.engagement });
     this.acknowledgeWorkflow = new AcknowledgeWorkflow(this, 'AcknowledgeWorkflow', { engagement: this.engagement });
     this.rollbackWorkflow = new RollbackWorkflow(this, 'RollbackWorkflow', {
       incidentTable: this.incidentTable,
       engagement: this.engagement,
       modelControl: this.modelControl,
+      checkRecovery: this.recoveryVerification.checkRecovery,
     });
     this.respondWorkflow = new RespondWorkflow(this, 'RespondWorkflow', {
       incidentTable: this.incidentTable,
       engagement: this.engagement,
       modelControl: this.modelControl,
+      checkRecovery: this.recoveryVerification.checkRecovery,
       resolveStateMachine: this.resolveWorkflow.stateMachine,
     });
     this.alertIntake = new AlertIntake(this, 'AlertIntake', {
@@ -150,6 +176,7 @@ export class FirebreakStack extends Stack {
       'record-workflow-failure': this.respondWorkflow.recordWorkflowFailure,
       'contain-model': this.respondWorkflow.containModel,
       'roll-back-model': this.rollbackWorkflow.rollBackModel,
+      'check-recovery': this.recoveryVerification.checkRecovery,
       'alertmanager-intake': this.alertIntake.alertmanagerIntake,
       'cloudwatch-intake': this.alertIntake.cloudwatchIntake,
       ...this.engagement.all,

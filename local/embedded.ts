@@ -10,6 +10,10 @@ import { wireVendors, type VendorWiring } from './vendors';
 import { DynamoDbModelControlPlane } from '../lambdas/adapters/dynamodb-model-control-plane';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-client';
 import { demoModelControlState } from './demo-model/in-memory-control-plane';
+import { DemoSliSource } from './demo-model/demo-sli-source';
+import { startDemoModel } from './demo-model/server';
+import { DEFAULT_MODEL } from './demo-model/versions';
+import { registerSliSource } from '../lambdas/handlers/sli-runtime';
 import { runtime } from '../lambdas/handlers/runtime';
 import type { IncidentStore, SignalInbox } from '../lambdas/core/ports';
 import { ensureTable, LOCAL_AWS, startLocalDynamoDb } from './local-dynamodb';
@@ -40,6 +44,10 @@ export interface EmbeddedOptions {
   readonly retryIntervalOverrides?: Record<string, number>;
   /** A template synthesized already (tests reuse one); synthesized at start otherwise. */
   readonly template?: CloudFormationTemplate;
+  /** Start the demo model service (OpenAI-compatible) obeying the local control plane. @default true */
+  readonly demoModel?: boolean;
+  /** Multiplies the demo model's modelled delays (drills and tests shorten them). @default 1 */
+  readonly demoModelDelayScale?: number;
 }
 
 /** A running embedded target. */
@@ -163,7 +171,30 @@ async function startOn(
   rt.policy(); // fail at start, with the file and path, if the policy is invalid
   // The demo model's control state (versions, known-good marks, switches) lives in the local table;
   // a restart keeps whatever the incidents changed.
-  const seeded = await new DynamoDbModelControlPlane(createDocumentClient(), tableName).seed(demoModelControlState());
+  const controlPlane = new DynamoDbModelControlPlane(createDocumentClient(), tableName);
+  const seeded = await controlPlane.seed(demoModelControlState());
+  let demoUrl: string | undefined;
+  if (options.demoModel !== false) {
+    const demo = await startDemoModel({
+      port: 0,
+      controlPlane,
+      evidenceFile: path.join(dataDir, 'evidence', 'support-llm-guardrail-failures.jsonl'),
+      delays: { scale: options.demoModelDelayScale ?? 1 },
+    });
+    cleanups.push(() => demo.close());
+    demoUrl = demo.url;
+    // Recovery checks read the demo model's own metrics, scraped every second for windowed rates.
+    process.env.FIREBREAK_DEMO_MODEL_URL = demo.url;
+    process.env.FIREBREAK_SLI_SOURCE ??= 'demo';
+  }
+  registerSliSource('demo', () => {
+    const url = process.env.FIREBREAK_DEMO_MODEL_URL;
+    if (url === undefined) throw new Error('FIREBREAK_SLI_SOURCE=demo needs the demo model (FIREBREAK_DEMO_MODEL_URL)');
+    // Bound to the demo model: an incident of any other model gets `unknown-model`, not the demo's numbers.
+    const source = new DemoSliSource({ metricsUrl: `${url.replace(/\/+$/, '')}/metrics`, model: DEFAULT_MODEL });
+    source.start(1000);
+    return source;
+  });
   const server = await startHttpServer(
     {
       post: {
@@ -194,6 +225,7 @@ async function startOn(
       { name: 'DynamoDB', mode: `simulated: dynalite on ${ddbEndpoint}, data in ${path.join(dataDir, 'dynamodb')}` },
       { name: 'Step Functions', mode: `simulated: aws-local-stepfunctions on ${sfnApi.endpoint}, running the synthesized definitions` },
       ...vendors.services,
+      ...(demoUrl === undefined ? [] : [{ name: 'Demo model', mode: `${demoUrl}/v1/chat/completions (OpenAI-compatible; metrics at /metrics)` }]),
       { name: 'Model control', mode: `simulated: ${seeded.state.model} in the local table, serving ${seeded.state.activeVersion}${seeded.created ? ' (seeded)' : ''}` },
       { name: 'Alert routes', mode: token ? 'bearer token required (FIREBREAK_WEBHOOK_TOKEN)' : 'open (set FIREBREAK_WEBHOOK_TOKEN to require a bearer token)' },
     ],

@@ -1,3 +1,6 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchSliSource } from '../adapters/cloudwatch-sli-source';
+import { PrometheusSliSource } from '../adapters/prometheus-sli-source';
 import { ConfigurationError } from '../core/errors';
 import type { SliSource } from '../core/sli/port';
 
@@ -27,3 +30,16 @@ export function sliSource(): SliSource {
   cached = { key, source: factory() };
   return cached.source;
 }
+
+registerSliSource('prometheus', () => {
+  const baseUrl = process.env.FIREBREAK_PROMETHEUS_URL;
+  if (baseUrl === undefined || baseUrl === '') throw new ConfigurationError('FIREBREAK_SLI_SOURCE=prometheus needs FIREBREAK_PROMETHEUS_URL');
+  return new PrometheusSliSource({ baseUrl });
+});
+
+registerSliSource('cloudwatch', () => {
+  const client = new CloudWatchClient({});
+  return new CloudWatchSliSource({
+    client: { getMetricData: (input) => client.send(new GetMetricDataCommand(input as ConstructorParameters<typeof GetMetricDataCommand>[0])) },
+  });
+});

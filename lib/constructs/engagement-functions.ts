@@ -14,13 +14,14 @@ export interface EngagementFunctionsProps {
 
 /**
  * The task functions the `respond`, `resolve`, `acknowledge` and `rollback`
- * workflows use to engage people: paging through PagerDuty and running the Slack
- * incident channel, plus the one that writes a failed vendor task to the
- * incident timeline. Each function is defined once and shared by the
+ * workflows use to engage people: paging through PagerDuty (and escalating
+ * the page when recovery is not verified) and running the Slack incident
+ * channel, plus the one that writes a failed vendor task to the incident
+ * timeline. Each function is defined once and shared by the
  * workflows that invoke it.
  *
  * Every function gets `TABLE_NAME` and item read/write on the incident table.
- * The five vendor functions also get `FIREBREAK_VENDOR_SECRET_ARN`, the plain
+ * The six vendor functions also get `FIREBREAK_VENDOR_SECRET_ARN`, the plain
  * vendor settings and read access to the credentials secret;
  * `record-task-failure` talks to no vendor and gets neither.
  *
@@ -43,6 +44,9 @@ export class EngagementFunctions extends Construct {
 
   /** `update-channel`: posts a lifecycle event to the channel and updates the pinned summary. */
   public readonly updateChannel: FirebreakFunction;
+
+  /** `escalate-incident`: recovery was not verified; raises the PagerDuty page to critical. */
+  public readonly escalateIncident: FirebreakFunction;
 
   /** `record-task-failure`: writes a failed task (vendor call, containment, rollback) to the incident timeline. */
   public readonly recordTaskFailure: FirebreakFunction;
@@ -87,6 +91,11 @@ export class EngagementFunctions extends Construct {
       'lambdas/handlers/update-channel.ts',
       'resolve, acknowledge, rollback, respond: posts the lifecycle event to the incident channel and updates its summary',
     );
+    this.escalateIncident = vendorFunction(
+      'EscalateIncident',
+      'lambdas/handlers/escalate-incident.ts',
+      'respond, rollback: recovery was not verified; raises the PagerDuty page to critical',
+    );
 
     this.recordTaskFailure = new FirebreakFunction(this, 'RecordTaskFailure', {
       entry: 'lambdas/handlers/record-task-failure.ts',
@@ -104,6 +113,7 @@ export class EngagementFunctions extends Construct {
       'resolve-page': this.resolvePage,
       'acknowledge-page': this.acknowledgePage,
       'update-channel': this.updateChannel,
+      'escalate-incident': this.escalateIncident,
       'record-task-failure': this.recordTaskFailure,
     };
   }

@@ -8,6 +8,7 @@ import { FirebreakFunction } from './firebreak-function';
 import { FirebreakStateMachine } from './firebreak-state-machine';
 import type { IncidentTable } from './incident-table';
 import type { ModelControlAccess } from './model-control-access';
+import { VerifyRecoverySteps, VerifyRecoveryStateNames } from './verify-recovery-steps';
 import {
   CONTROL_PLANE_RETRY,
   LAMBDA_TRANSIENT_ERRORS,
@@ -43,6 +44,7 @@ export const RespondStateNames = {
   recordPageFailure: 'Record The Page Failure',
   containTheModel: 'Contain The Model',
   recordContainmentFailure: 'Record The Containment Failure',
+  ...VerifyRecoveryStateNames,
   respondersEngaged: 'Responders Engaged',
   startResolveWorkflow: 'Start The Resolve Workflow',
   tellIncidentChannel: 'Tell The Incident Channel',
@@ -80,8 +82,14 @@ export interface RespondWorkflowProps {
   /** The incident table the workflow's functions read and write. */
   readonly incidentTable: IncidentTable;
 
-  /** The paging and channel functions (`page-oncall`, `open-channel`, `record-task-failure`). */
+  /**
+   * The paging and channel functions (`page-oncall`, `open-channel`,
+   * `update-channel`, `escalate-incident`, `record-task-failure`).
+   */
   readonly engagement: EngagementFunctions;
+
+  /** `check-recovery` (see `RecoveryVerification`): verifies recovery after containment. */
+  readonly checkRecovery: FirebreakFunction;
 
   /**
    * The model control plane settings and permissions `contain-model` gets
@@ -124,10 +132,14 @@ export interface RespondWorkflowProps {
  *   did not go out; and the model is contained (`Contain The Model`: the
  *   SLO's `action_on_breach`, in order, through the model control plane; a
  *   rollback that needs approval is requested, and run later by the
- *   `rollback` workflow). A failure of any branch, after its retries, is
- *   written to the timeline and does not stop the others: a PagerDuty or
- *   Slack outage never blocks containment, and a containment failure never
- *   blocks the page or the channel.
+ *   `rollback` workflow). Once contained, the same branch verifies recovery
+ *   (`VerifyRecoverySteps`: every 60 s, `Check Recovery` reads the SLI until
+ *   it is within its objective for enough checks in a row, which mitigates
+ *   the incident, or the checks run out, which escalates the page). A
+ *   failure of any branch, after its retries, is written to the timeline and
+ *   does not stop the others: a PagerDuty or Slack outage never blocks
+ *   containment, and a containment failure never blocks the page or the
+ *   channel.
  * - A signal that resolved its incident starts the `resolve` workflow (the
  *   execution is named `resolve-<incident id>`, so a resolution already
  *   started from Slack or PagerDuty is not started twice).
@@ -139,7 +151,9 @@ export interface RespondWorkflowProps {
  * variables), execution timeout one hour, logging level ALL, X-Ray tracing.
  *
  * @example
- * const respond = new RespondWorkflow(this, 'Respond', { incidentTable, engagement, resolveStateMachine });
+ * const respond = new RespondWorkflow(this, 'Respond', {
+ *   incidentTable, engagement, modelControl, checkRecovery: recovery.checkRecovery, resolveStateMachine,
+ * });
  * respond.stateMachine.grantStartExecution(intakeFunction);
  */
 export class RespondWorkflow extends Construct {
@@ -252,7 +266,17 @@ export class RespondWorkflow extends Construct {
       time: sfn.WaitTime.timestampPath('$.record.flapHoldUntil'),
     });
 
-    const { chain: engageResponders, parallel: engageRespondersParallel } = this.engageResponders(engagement, this.containModel);
+    const verifyRecovery = new VerifyRecoverySteps(this, 'VerifyRecovery', {
+      checkRecovery: props.checkRecovery,
+      escalateIncident: engagement.escalateIncident,
+      recordTaskFailure: engagement.recordTaskFailure,
+      incidentIdPath: '$.record.incidentId',
+    });
+    const { chain: engageResponders, parallel: engageRespondersParallel } = this.engageResponders(
+      engagement,
+      this.containModel,
+      verifyRecovery.chain,
+    );
     const isBreachStillActive = new sfn.Choice(this, 'IsBreachStillActive', {
       stateName: RespondStateNames.isBreachStillActive,
       comment: 'Confirmed breaches go on to the response; flaps end here.',
@@ -357,13 +381,15 @@ export class RespondWorkflow extends Construct {
       engagement.recordTaskFailure,
       engagement.updateChannel,
       this.containModel,
+      props.checkRecovery,
+      engagement.escalateIncident,
     ];
     const workflow = new FirebreakStateMachine(this, 'Workflow', {
       workflow: 'respond',
       comment:
         'respond: record a breach signal; for a new incident, wait out the flap hold, confirm the breach, page ' +
-        'on-call, then independently open the incident channel, retry the page if needed and contain the model; ' +
-        'start resolve when the incident resolves',
+        'on-call, then independently open the incident channel, retry the page if needed and contain the model ' +
+        'and verify its recovery; start resolve when the incident resolves',
       definition: recordSignal.next(didSignalOpenIncident),
       invokedFunctions: invoked.map((fn) => fn.function),
       timeout: Duration.hours(1),
@@ -376,7 +402,7 @@ export class RespondWorkflow extends Construct {
 
   /**
    * `Page On-Call`, then the `Engage Responders` parallel (channel, page
-   * retry, containment), then `Responders Engaged`. Returns the chain
+   * retry, containment followed by `verifyRecovery`), then `Responders Engaged`. Returns the chain
    * (entered at the page) and the parallel, which the caller catches into
    * the workflow failure path (only a failure to record a branch failure,
    * i.e. a store outage, gets there).
@@ -384,6 +410,7 @@ export class RespondWorkflow extends Construct {
   private engageResponders(
     engagement: EngagementFunctions,
     containModel: FirebreakFunction,
+    verifyRecovery: sfn.Chain,
   ): { readonly chain: sfn.Chain; readonly parallel: sfn.Parallel } {
     const incidentId = sfn.JsonPath.stringAt('$.record.incidentId');
 
@@ -450,9 +477,11 @@ export class RespondWorkflow extends Construct {
       )
       .otherwise(retryThePage);
 
-    // The containment branch talks to neither PagerDuty nor Slack: it retries a lost
+    // Containment itself talks to neither PagerDuty nor Slack: it retries a lost
     // race on the model's control state and the standard transient errors, and
-    // writes whatever survives them to the timeline.
+    // writes whatever survives them to the timeline. Only once the model is
+    // contained does the branch go on to verify recovery, whose escalation is
+    // the branch's one PagerDuty call (caught into the timeline as well).
     const containTheModel = invokeTask(this, 'ContainTheModelTask', {
       stateName: RespondStateNames.containTheModel,
       comment:
@@ -473,13 +502,15 @@ export class RespondWorkflow extends Construct {
       }),
       { errors: [sfn.Errors.ALL], resultPath: '$.error' },
     );
+    containTheModel.next(verifyRecovery);
 
     const parallel = new sfn.Parallel(this, 'EngageResponders', {
       stateName: RespondStateNames.engageResponders,
       comment:
-        'Open the channel, make sure the page went out and contain the model, independently: each branch ' +
-        'writes its own failure to the timeline, so Slack never blocks the page, PagerDuty never blocks the ' +
-        'channel, and neither blocks containment (nor a containment failure either of them).',
+        'Open the channel, make sure the page went out and contain the model (then verify its recovery), ' +
+        'independently: each branch writes its own failure to the timeline, so Slack never blocks the page, ' +
+        'PagerDuty never blocks the channel, and neither blocks containment (nor a containment failure either ' +
+        'of them).',
       resultPath: sfn.JsonPath.DISCARD,
     })
       .branch(openChannel)
@@ -493,7 +524,8 @@ export class RespondWorkflow extends Construct {
       new sfn.Succeed(this, 'RespondersEngaged', {
         stateName: RespondStateNames.respondersEngaged,
         comment:
-          'On-call was paged, the incident channel opened and the model contained (or each failure is on the timeline).',
+          'On-call was paged, the incident channel opened, the model contained and its recovery verified or ' +
+          'escalated (or each failure is on the timeline).',
       }),
     );
     return { chain, parallel };

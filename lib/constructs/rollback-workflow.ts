@@ -7,6 +7,7 @@ import { FirebreakFunction } from './firebreak-function';
 import { FirebreakStateMachine } from './firebreak-state-machine';
 import type { IncidentTable } from './incident-table';
 import type { ModelControlAccess } from './model-control-access';
+import { VerifyRecoverySteps, VerifyRecoveryStateNames } from './verify-recovery-steps';
 import { CONTROL_PLANE_RETRY, TRANSIENT_RETRY, invokeTask, recordTaskFailureTask, vendorRetry } from './workflow-tasks';
 
 /**
@@ -19,6 +20,8 @@ export const RollbackStateNames = {
   rollbackFailed: 'Rollback Failed',
   tellChannelAboutRollback: 'Tell The Channel About The Rollback',
   recordRollbackNoticeFailure: 'Record The Rollback Notice Failure',
+  didTheRollbackChangeAnything: 'Did The Rollback Change Anything?',
+  ...VerifyRecoveryStateNames,
   rollbackDone: 'Rollback Done',
 } as const;
 
@@ -27,8 +30,11 @@ export interface RollbackWorkflowProps {
   /** The incident table `roll-back-model` reads and writes (audit entries, the pending approval). */
   readonly incidentTable: IncidentTable;
 
-  /** The channel and failure functions (`update-channel`, `record-task-failure`). */
+  /** The channel, escalation and failure functions (`update-channel`, `escalate-incident`, `record-task-failure`). */
   readonly engagement: EngagementFunctions;
+
+  /** `check-recovery` (see `RecoveryVerification`): verifies recovery after the rollback. */
+  readonly checkRecovery: FirebreakFunction;
 
   /** The model control plane settings and permissions `roll-back-model` gets. */
   readonly modelControl: ModelControlAccess;
@@ -66,14 +72,22 @@ export interface RollbackWorkflowProps {
  *    `rollback`) posts the outcome to the incident channel. Best effort: the
  *    rollback is done, so a Slack failure (after `VendorTransientError`
  *    retries) is written to the timeline and the workflow still succeeds.
- * 3. `Rollback Done`. Verifying recovery against the SLO slots in between
- *    the channel notice and this state (see the seam in the constructor).
+ * 3. `Did The Rollback Change Anything?`: when the rollback changed the
+ *    served version (`$.rollback.changed`), recovery is verified against the
+ *    SLO (`VerifyRecoverySteps`: every 60 s, `Check Recovery` reads the SLI
+ *    until it is within its objective for enough checks in a row, which
+ *    mitigates the incident, or the checks run out, which escalates the
+ *    page); otherwise there is nothing to verify.
+ * 4. `Rollback Done`, whatever the verification found (its outcome, or its
+ *    failure, is on the timeline; an escalation is not a workflow failure).
  *
  * STANDARD type, JSONPath, execution timeout 30 minutes, logging level ALL,
  * X-Ray tracing.
  *
  * @example
- * const rollback = new RollbackWorkflow(this, 'RollbackWorkflow', { incidentTable, engagement, modelControl });
+ * const rollback = new RollbackWorkflow(this, 'RollbackWorkflow', {
+ *   incidentTable, engagement, modelControl, checkRecovery: recovery.checkRecovery,
+ * });
  * rollback.stateMachine.grantStartExecution(slackEvents.function);
  */
 export class RollbackWorkflow extends Construct {
@@ -151,25 +165,42 @@ export class RollbackWorkflow extends Construct {
     });
     tellChannel.addCatch(recordNoticeFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
-    // Seam: both ends of the channel notice continue at `afterNotice`. Verifying
-    // recovery against the SLO (the next step of issue 4) goes here, in front of
-    // `Rollback Done`, with `$.rollback.changed` telling whether there is
-    // anything to verify.
+    // Both ends of the channel notice continue at `afterNotice`: recovery is
+    // verified against the SLO when the rollback changed the served version.
     const rollbackDone = new sfn.Succeed(this, 'RollbackDone', {
       stateName: RollbackStateNames.rollbackDone,
-      comment: 'The rollback ran (or nothing needed rolling back) and the channel was told (or the failure recorded).',
+      comment:
+        'The rollback ran (or nothing needed rolling back), the channel was told and recovery was verified or ' +
+        'escalated (or each failure is on the timeline).',
     });
-    const afterNotice: sfn.IChainable = rollbackDone;
+    const verifyRecovery = new VerifyRecoverySteps(this, 'VerifyRecovery', {
+      checkRecovery: props.checkRecovery,
+      escalateIncident: engagement.escalateIncident,
+      recordTaskFailure: engagement.recordTaskFailure,
+      incidentIdPath: '$.incidentId',
+    });
+    const afterNotice = new sfn.Choice(this, 'DidTheRollbackChangeAnything', {
+      stateName: RollbackStateNames.didTheRollbackChangeAnything,
+      comment: 'A rollback that changed the served version is verified against the SLO; otherwise there is nothing to verify.',
+    })
+      .when(sfn.Condition.booleanEquals('$.rollback.changed', true), verifyRecovery.chain.next(rollbackDone))
+      .otherwise(rollbackDone);
     tellChannel.next(afterNotice);
     recordNoticeFailure.next(afterNotice);
 
     const workflow = new FirebreakStateMachine(this, 'Workflow', {
       workflow: 'rollback',
       comment:
-        'rollback: serve the requested or last known-good model version through the control plane, then tell ' +
-        'the incident channel',
+        'rollback: serve the requested or last known-good model version through the control plane, tell the ' +
+        'incident channel, then verify recovery against the SLO',
       definition: rollBack.next(tellChannel),
-      invokedFunctions: [this.rollBackModel, engagement.updateChannel, engagement.recordTaskFailure].map((fn) => fn.function),
+      invokedFunctions: [
+        this.rollBackModel,
+        engagement.updateChannel,
+        engagement.recordTaskFailure,
+        props.checkRecovery,
+        engagement.escalateIncident,
+      ].map((fn) => fn.function),
       timeout: Duration.minutes(30),
       logExecutionData: props.logExecutionData,
       logRetention: props.logRetention,

@@ -112,7 +112,7 @@ describe('incident table', () => {
 });
 
 describe('functions', () => {
-  test('defines exactly the fifteen handlers, each tagged with its firebreak:handler entry', () => {
+  test('defines exactly the seventeen handlers, each tagged with its firebreak:handler entry', () => {
     const handlers = resourcesOfType('AWS::Lambda::Function').map(([, resource]) => resource.Metadata?.['firebreak:handler']);
     expect(handlers.sort()).toEqual(HANDLERS.map((name) => `lambdas/handlers/${name}.ts#handler`));
   });
@@ -497,10 +497,24 @@ describe('IAM', () => {
   });
 
   test.each([
-    ['respond', ['confirm-breach', 'contain-model', 'open-channel', 'page-oncall', 'record-signal', 'record-task-failure', 'record-workflow-failure', 'update-channel']],
+    [
+      'respond',
+      [
+        'check-recovery',
+        'confirm-breach',
+        'contain-model',
+        'escalate-incident',
+        'open-channel',
+        'page-oncall',
+        'record-signal',
+        'record-task-failure',
+        'record-workflow-failure',
+        'update-channel',
+      ],
+    ],
     ['resolve', ['record-task-failure', 'resolve-page', 'update-channel']],
     ['acknowledge', ['acknowledge-page', 'record-task-failure', 'update-channel']],
-    ['rollback', ['record-task-failure', 'roll-back-model', 'update-channel']],
+    ['rollback', ['check-recovery', 'escalate-incident', 'record-task-failure', 'roll-back-model', 'update-channel']],
   ] as const)('lets the %s state machine invoke only its task functions', (workflow, handlers) => {
     expect(view.invokableFunctionIds(view.stateMachineRoleId(workflow))).toEqual(handlers.map(functionId).sort());
   });

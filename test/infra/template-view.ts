@@ -5,9 +5,11 @@ import type { CloudFormationResource, CloudFormationTemplate } from '../../lib/s
 export const HANDLERS = [
   'acknowledge-page',
   'alertmanager-intake',
+  'check-recovery',
   'cloudwatch-intake',
   'confirm-breach',
   'contain-model',
+  'escalate-incident',
   'open-channel',
   'page-oncall',
   'pagerduty-webhook',
@@ -24,6 +26,7 @@ export type HandlerName = (typeof HANDLERS)[number];
 /** The functions that talk to PagerDuty or Slack, and only they. */
 export const VENDOR_HANDLERS: readonly HandlerName[] = [
   'acknowledge-page',
+  'escalate-incident',
   'open-channel',
   'page-oncall',
   'pagerduty-webhook',

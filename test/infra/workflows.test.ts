@@ -2,7 +2,18 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { localLambdaArn, localStateMachineArn, type StatesDefinition } from '../../lib/resolve-definition';
 import type { CloudFormationTemplate } from '../../lib/synth';
 import { testTemplate } from '../support/template';
-import { TemplateView, WORKFLOWS, actionsOf, allStates, ref, resourcesOf, type HandlerName, type State, type WorkflowName } from './template-view';
+import {
+  TemplateView,
+  VENDOR_HANDLERS,
+  WORKFLOWS,
+  actionsOf,
+  allStates,
+  ref,
+  resourcesOf,
+  type HandlerName,
+  type State,
+  type WorkflowName,
+} from './template-view';
 
 const LAMBDA_ERRORS = [
   'Lambda.ServiceException',
@@ -14,6 +25,19 @@ const TRANSIENT_ERRORS = ['IncidentVersionConflictError', 'IncidentStoreError', 
 const TRANSIENT_RETRY = { ErrorEquals: TRANSIENT_ERRORS, IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4 };
 const CONTROL_PLANE_RETRY = { ErrorEquals: ['ControlPlaneConflictError'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 4 };
 const CHANNEL_RETRY = { ErrorEquals: ['VendorTransientError'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 5 };
+
+/** The recovery verification steps, in respond (after Contain The Model) and in rollback (after the channel notice). */
+const VERIFY_RECOVERY_STATES = [
+  'Start Verifying Recovery',
+  'Wait Before Checking Recovery',
+  'Check Recovery',
+  'Record The Recovery Check Failure',
+  'Has The Model Recovered?',
+  'Recovery Verified',
+  'Nothing To Verify',
+  'Escalate The Incident',
+  'Record The Escalation Failure',
+];
 
 const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
   respond: [
@@ -37,6 +61,7 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Record The Page Failure',
     'Contain The Model',
     'Record The Containment Failure',
+    ...VERIFY_RECOVERY_STATES,
     'Responders Engaged',
     'Record The Workflow Failure',
     'Respond Failed',
@@ -63,6 +88,8 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Rollback Failed',
     'Tell The Channel About The Rollback',
     'Record The Rollback Notice Failure',
+    'Did The Rollback Change Anything?',
+    ...VERIFY_RECOVERY_STATES,
     'Rollback Done',
   ],
 };
@@ -165,11 +192,12 @@ describe.each(WORKFLOWS)('the %s workflow', (workflow) => {
     }
     for (const branch of parallels.flatMap((parallel) => parallel.Branches ?? [])) {
       const branchStates = branch.States as Record<string, State>;
-      const vendorTasks = Object.entries(branchStates).filter(
+      // Every task of a branch but the failure recorders: the branch's own step(s).
+      const branchTasks = Object.entries(branchStates).filter(
         ([, state]) => state.Type === 'Task' && (state.Parameters as { FunctionName?: string }).FunctionName !== lambdaArn('record-task-failure'),
       );
-      expect(vendorTasks).toHaveLength(1);
-      for (const [name, task] of vendorTasks) {
+      expect(branchTasks.length).toBeGreaterThan(0);
+      for (const [name, task] of branchTasks) {
         const catchers = task.Catch as { ErrorEquals: string[]; ResultPath: string; Next: string }[];
         expect({ name, catchers }).toEqual({
           name,
@@ -283,13 +311,24 @@ describe('respond: containing the model', () => {
     return found[0];
   }
 
-  test('is a branch of Engage Responders of its own: the containment task and its failure recorder only', () => {
-    expect(Object.keys(containmentBranch().States).sort()).toEqual(['Contain The Model', 'Record The Containment Failure']);
+  test('is a branch of Engage Responders of its own: the containment task, its failure recorder and the recovery verification', () => {
+    expect(Object.keys(containmentBranch().States).sort()).toEqual(
+      ['Contain The Model', 'Record The Containment Failure', ...VERIFY_RECOVERY_STATES].sort(),
+    );
   });
 
-  test('calls neither PagerDuty nor Slack in the branch, so a vendor outage cannot hold it up', () => {
-    const invoked = Object.values(containmentBranch().States).map((state) => (state.Parameters as { FunctionName?: string }).FunctionName);
-    expect([...invoked].sort()).toEqual([lambdaArn('contain-model'), lambdaArn('record-task-failure')].sort());
+  test('calls neither PagerDuty nor Slack before the model is contained, so a vendor outage cannot hold containment up', () => {
+    const branch = containmentBranch();
+    const invokedFrom = (names: Iterable<string>): (string | undefined)[] =>
+      [...names].map((name) => (branch.States[name].Parameters as { FunctionName?: string } | undefined)?.FunctionName);
+    // Without passing the success of Contain The Model, only the containment and its recorder run.
+    const beforeContained = reachable(branch, branch.StartAt, 'Start Verifying Recovery');
+    expect([...beforeContained].sort()).toEqual(['Contain The Model', 'Record The Containment Failure']);
+    expect([...new Set(invokedFrom(beforeContained))].sort()).toEqual([lambdaArn('contain-model'), lambdaArn('record-task-failure')].sort());
+    // The branch's one vendor call is the escalation, after verification ran out of checks.
+    const vendors = new Set(VENDOR_HANDLERS.map(lambdaArn));
+    const vendorStates = Object.keys(branch.States).filter((name) => vendors.has(invokedFrom([name])[0] ?? ''));
+    expect(vendorStates).toEqual(['Escalate The Incident']);
   });
 
   test('contains the recorded incident, discarding the result, with a 30-second timeout', () => {
@@ -300,7 +339,7 @@ describe('respond: containing the model', () => {
       Parameters: { FunctionName: lambdaArn('contain-model'), Payload: { 'incidentId.$': '$.record.incidentId' } },
       ResultPath: null,
       TimeoutSeconds: 30,
-      End: true,
+      Next: 'Start Verifying Recovery',
     });
   });
 
@@ -474,11 +513,11 @@ describe('the rollback workflow', () => {
       },
       ResultPath: null,
       Retry: [CHANNEL_RETRY, TRANSIENT_RETRY],
-      Next: 'Rollback Done',
+      Next: 'Did The Rollback Change Anything?',
     });
   });
 
-  test('records a failed channel notice under task update-channel and still succeeds: the rollback stands', () => {
+  test('records a failed channel notice under task update-channel and still goes on: the rollback stands', () => {
     const states = statesOf('rollback');
     expect(states['Tell The Channel About The Rollback'].Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Rollback Notice Failure' },
@@ -489,7 +528,7 @@ describe('the rollback workflow', () => {
         Payload: { 'incidentId.$': '$.incidentId', task: 'update-channel', 'error.$': '$.error' },
       },
       ResultPath: null,
-      Next: 'Rollback Done',
+      Next: 'Did The Rollback Change Anything?',
     });
     expect(states['Rollback Done']).toMatchObject({ Type: 'Succeed' });
   });

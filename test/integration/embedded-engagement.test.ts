@@ -38,7 +38,8 @@ describe('embedded target: paging on-call and the Slack incident channel', () =>
     expect(active).toHaveLength(1);
     return active[0]!;
   }
-  const triggers = () => pd().events().filter((e) => e.event_action === 'trigger');
+  // Escalations (recovery not verified) re-send the trigger at critical: not a second page of the incident.
+  const triggers = () => pd().events().filter((e) => e.event_action === 'trigger' && !String((e.payload as { summary?: string } | undefined)?.summary).startsWith('[ESCALATED]'));
 
   it('pages once, before any Slack call, and opens a channel with on-call and the responders in it', async () => {
     const incident = await breach(3);

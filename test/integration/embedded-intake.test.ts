@@ -81,7 +81,9 @@ describe('embedded target: alert intake over HTTP', () => {
     expect((await post(`${target.url}/alerts/cloudwatch`, cloudWatchStateChange('support-bot-prompt-injection-detected', 'ALARM', at))).status).toBe(202);
     await target.engine.idle();
     const incident = await incidentFor('prompt-injection-never-event');
-    expect(incident).toMatchObject({ status: 'open', key: { service: 'support-bot', model: 'support-llm' } });
+    // The never-event's kill switch contains the demo model, whose SLI then recovers: open or already mitigated.
+    expect(incident).toMatchObject({ key: { service: 'support-bot', model: 'support-llm' } });
+    expect(['open', 'mitigated']).toContain(incident!.status);
     await post(`${target.url}/alerts/cloudwatch`, cloudWatchStateChange('support-bot-prompt-injection-detected', 'OK'));
     await target.engine.idle();
     expect((await show(incident!.id)).incident.status).toBe('resolved');

@@ -9,9 +9,22 @@ export function tempDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'firebreak-data-'));
 }
 
-/** Starts the embedded target on a free port with a fresh data dir and the run's template. */
+/**
+ * Starts the embedded target on a free port with a fresh data dir and the
+ * run's template. The recovery checks' 60 s wait is cut to a few ms (the
+ * loop then ends within its ten checks); the demo model answers without its
+ * modelled delays.
+ */
 export function startTestTarget(options: EmbeddedOptions = {}): Promise<EmbeddedTarget> {
-  return startEmbedded({ port: 0, dataDir: tempDataDir(), template: testTemplate(), ...options });
+  return startEmbedded({
+    port: 0,
+    dataDir: tempDataDir(),
+    template: testTemplate(),
+    demoModelDelayScale: 0,
+    ...options,
+    waitTimeOverrides: { 'Wait Before Checking Recovery': 5, ...options.waitTimeOverrides },
+    retryIntervalOverrides: { 'Check Recovery': 5, 'Escalate The Incident': 5, ...options.retryIntervalOverrides },
+  });
 }
 
 /** POSTs JSON (or raw text) and returns status and parsed body. */

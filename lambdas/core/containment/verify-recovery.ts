@@ -6,7 +6,7 @@ import { isActive, transition } from '../incident';
 import { firebreakEntry, mutateIncident } from '../mutate-incident';
 import type { Policy } from '../policy/schema';
 import type { Clock, IncidentStore } from '../ports';
-import type { SliSource } from '../sli/port';
+import { SliSourceError, type SliSource } from '../sli/port';
 
 /** Where the verification loop stands (carried in the workflow's state). */
 export interface RecoveryProgress {
@@ -61,10 +61,21 @@ export async function checkRecovery(
     await deps.store.appendTimeline([firebreakEntry(incidentId, `${incidentId}:recovery.unverifiable`, 'recovery.unverifiable', 'No SLO maps to this incident: recovery cannot be verified automatically; mark it mitigated by hand', now)]);
     return { decision: 'stop', consecutiveGood: 0, checks, value: null };
   }
-  const reading = await deps.sli.read(slo, incident.key, rules.windowSeconds);
+  let reading: Awaited<ReturnType<SliSource['read']>>;
+  try {
+    reading = await deps.sli.read(slo, incident.key, rules.windowSeconds);
+  } catch (error) {
+    // A source that cannot read this SLI at all (unknown model, unmapped SLO, bad query) will not
+    // get better by retrying: say so once and stop. Transient failures go to the workflow's Retry.
+    if (!(error instanceof SliSourceError) || error.retryable) throw error;
+    await deps.store.appendTimeline([
+      firebreakEntry(incidentId, `${incidentId}:recovery.unverifiable`, 'recovery.unverifiable', `Recovery cannot be verified automatically (${error.message}); mark it mitigated by hand`, now),
+    ]);
+    return { decision: 'stop', consecutiveGood: 0, checks, value: null };
+  }
   const consecutiveGood = reading.withinObjective === true ? progress.consecutiveGood + 1 : 0;
   const verdict = reading.withinObjective === null ? 'no data' : reading.withinObjective ? 'within objective' : 'still breaching';
-  const entry = firebreakEntry(incidentId, `${incidentId}:recovery.check:${checks}:${now.toISOString()}`, 'recovery.check', `${slo.sli.name} = ${reading.value ?? 'no data'} (${verdict}); ${consecutiveGood} of ${rules.required} good checks in a row`, now, {
+  const entry = firebreakEntry(incidentId, `${incidentId}:recovery.check:${checks}:${now.toISOString()}`, 'recovery.check', `${slo.sli.name} = ${reading.value === null ? 'no data' : +reading.value.toPrecision(4)} (${verdict}); ${consecutiveGood} of ${rules.required} good checks in a row`, now, {
     value: reading.value,
     withinObjective: reading.withinObjective,
     consecutiveGood,

@@ -86,7 +86,10 @@ function parseSampleLine(line: string): PromSample {
   while (NAME_CHAR.test(line[i] ?? '')) i += 1;
   const name = line.slice(nameStart, i);
   const labels: Record<string, string> = {};
+  // Spaces may separate the name from its labels; without labels they separate it from the value.
+  const afterName = i;
   skipSpaces();
+  if (line[i] !== '{') i = afterName;
   if (line[i] === '{') {
     i += 1;
     for (;;) {
