@@ -1,6 +1,6 @@
 import { IncidentNotFoundError } from '../errors';
 import { sloOf } from '../engagement/deps';
-import type { Pager } from '../engagement-ports';
+import type { IncidentChannel, Pager } from '../engagement-ports';
 import { triggerEvent } from '../engagement/page-events';
 import { isActive, transition } from '../incident';
 import { firebreakEntry, mutateIncident } from '../mutate-incident';
@@ -99,10 +99,11 @@ export async function checkRecovery(
 /**
  * The SLI did not recover in time: the page is raised to critical (same
  * dedup key, so PagerDuty updates the alert rather than opening another
- * incident) and the escalation goes on the timeline.
+ * incident), the incident channel is told, and the escalation goes on the
+ * timeline.
  */
 export async function escalateIncident(
-  deps: { readonly store: IncidentStore; readonly clock: Clock; readonly pager: Pager },
+  deps: { readonly store: IncidentStore; readonly clock: Clock; readonly pager: Pager; readonly channel?: IncidentChannel },
   incidentId: string,
 ): Promise<{ escalated: boolean }> {
   const incident = await deps.store.get(incidentId);
@@ -115,5 +116,8 @@ export async function escalateIncident(
     changes: { severity: 'sev1' },
     entries: [firebreakEntry(current.id, `${current.id}:incident.escalated:${now.toISOString()}`, 'incident.escalated', `Recovery was not verified: page raised to critical (${receipt.message})`, now)],
   }));
+  if (deps.channel !== undefined && incident.channel !== undefined) {
+    await deps.channel.postToThread(incident.channel, ':rotating_light: Escalated: the SLI did not recover after containment. The page is now critical; look at the timeline and consider a manual rollback.');
+  }
   return { escalated: true };
 }
