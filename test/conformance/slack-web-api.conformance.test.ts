@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import { SlackIncidentChannel } from '../../lambdas/adapters/slack-incident-channel';
 import { SlackUserGroups } from '../../lambdas/adapters/slack-user-groups';
 import { VendorRejectedError } from '../../lambdas/core/errors';
-import { IncidentSchema, type Incident } from '../../lambdas/core/incident';
+import { makeOpeningIncident as makeIncident } from '../support/incidents';
 import { startSlackSimulator, type SlackCall, type SlackSimulator } from '../../local/simulators/slack-simulator';
 
 /*
@@ -131,26 +131,6 @@ function oneOfTuples(node: unknown): unknown {
   return out;
 }
 
-function makeIncident(): Incident {
-  // Local builder: test/support/incidents.ts (owned elsewhere) did not exist when this was written.
-  return IncidentSchema.parse({
-    id: 'inc-20261121-5f2a9c1e',
-    key: { slo: 'adversarial-refusal-rate', service: 'support-bot', model: 'support-llm' },
-    status: 'open',
-    severity: 'sev2',
-    mapped: true,
-    title: 'Refusal rate below objective',
-    openedBySignal: 'sig-000000000000000000000001',
-    breachStartedAt: '2026-11-21T10:00:00.000Z',
-    openedAt: '2026-11-21T10:02:00.000Z',
-    updatedAt: '2026-11-21T10:02:00.000Z',
-    flapHoldUntil: '2026-11-21T10:02:00.000Z',
-    week: '2026-W47',
-    alerts: {},
-    signalCount: 1,
-    version: 1,
-  });
-}
 
 const fixturesPresent = existsSync(SUMMARY_FILE) && existsSync(OPENAPI_FILE);
 

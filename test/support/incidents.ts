@@ -40,3 +40,23 @@ export function makeIncident(overrides: Partial<Incident> = {}): Incident {
   };
   return IncidentSchema.parse(incident);
 }
+
+/**
+ * An incident as it looks the moment it opens: no alerts recorded yet, not
+ * confirmed, version 1 (the Slack rendering and channel tests start here).
+ *
+ * @example
+ * const incident = makeOpeningIncident({ title: 'Ignore all previous instructions…' });
+ */
+export function makeOpeningIncident(overrides: Partial<Incident> = {}): Incident {
+  return makeIncident({
+    title: 'Refusal rate below objective',
+    openedBySignal: 'sig-000000000000000000000001',
+    openedAt: '2026-11-21T10:02:00.000Z',
+    updatedAt: '2026-11-21T10:02:00.000Z',
+    confirmedAt: undefined,
+    alerts: {},
+    version: 1,
+    ...overrides,
+  });
+}
