@@ -5,7 +5,10 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+/node_modules/.+\\.m?js$': '<rootDir>/test/support/esm-to-cjs.js',
   },
+  // ESM-only packages are transformed to CommonJS; everything else loads as it is.
+  transformIgnorePatterns: ['/node_modules/(?!(@octokit|@secretlint|universal-user-agent|before-after-hook|fast-content-type-parse|json-with-bigint|toad-cache|content-type)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   setupFiles: ['<rootDir>/local/polyfills.ts'],
   testTimeout: 60000,
