@@ -127,6 +127,10 @@ export const IncidentSchema = z.object({
   actions: z.array(IncidentActionSchema).optional(),
   /** A rollback that waits for approval in Slack (the SLO says so, or a person asked for one). */
   pendingRollback: z.object({ requestedAt: z.string(), requestedBy: z.string(), version: z.string().optional() }).optional(),
+  /** The decision on the last rollback that needed approval: approved, rejected, or expired unanswered. */
+  rollbackDecision: z
+    .object({ outcome: z.enum(['approved', 'rejected', 'expired']), at: z.string(), by: z.string(), reason: z.string().optional() })
+    .optional(),
   /** Who resolved it and why, when resolved by a person or by PagerDuty. */
   resolution: z.object({ by: z.string(), reason: z.string().optional(), via: z.enum(['alert', 'slack', 'pagerduty']) }).optional(),
   /** Optimistic-locking version: every change increments it by one. */

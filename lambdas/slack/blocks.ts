@@ -24,6 +24,7 @@ import { isActive, type Incident, type IncidentStatus } from '../core/incident';
 export const ACTION_IDS = {
   acknowledge: 'incident_acknowledge',
   approveRollback: 'incident_approve_rollback',
+  rejectRollback: 'incident_reject_rollback',
   resolve: 'incident_resolve',
   undoKillSwitch: 'incident_undo_kill_switch',
   undoSafeMode: 'incident_undo_degrade_to_safe_mode',
@@ -176,6 +177,15 @@ export function incidentSummaryBlocks(incident: Incident, extras: SummaryExtras 
           text: `Roll ${model} back to its last known-good version for incident ${incident.id}.`,
           confirm: 'Approve rollback',
         }),
+        ...(incident.pendingRollback === undefined
+          ? []
+          : [
+              button('Reject rollback', ACTION_IDS.rejectRollback, incident.id, undefined, {
+                title: 'Reject rollback?',
+                text: `Do not roll ${model} back for incident ${incident.id}: containment stays as it is.`,
+                confirm: 'Reject rollback',
+              }),
+            ]),
         button('Resolve', ACTION_IDS.resolve, incident.id, 'primary', {
           title: 'Resolve incident?',
           text: `Mark incident ${incident.id} resolved and resolve its page.`,

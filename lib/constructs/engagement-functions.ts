@@ -48,6 +48,9 @@ export class EngagementFunctions extends Construct {
   /** `escalate-incident`: recovery was not verified; raises the PagerDuty page to critical. */
   public readonly escalateIncident: FirebreakFunction;
 
+  /** `settle-rollback-approval`: after the approval deadline, reports how a rollback request ended and expires an unanswered one. */
+  public readonly settleRollbackApproval: FirebreakFunction;
+
   /** `record-task-failure`: writes a failed task (vendor call, containment, rollback) to the incident timeline. */
   public readonly recordTaskFailure: FirebreakFunction;
 
@@ -97,6 +100,12 @@ export class EngagementFunctions extends Construct {
       'respond, rollback: recovery was not verified; raises the PagerDuty page to critical',
     );
 
+    this.settleRollbackApproval = vendorFunction(
+      'SettleRollbackApproval',
+      'lambdas/handlers/settle-rollback-approval.ts',
+      'respond: after the approval deadline, settles a rollback request (expires it, in the channel too, when nobody decided)',
+    );
+
     this.recordTaskFailure = new FirebreakFunction(this, 'RecordTaskFailure', {
       entry: 'lambdas/handlers/record-task-failure.ts',
       description: 'respond, resolve, acknowledge, rollback: writes a failed task to the incident timeline',
@@ -114,6 +123,7 @@ export class EngagementFunctions extends Construct {
       'acknowledge-page': this.acknowledgePage,
       'update-channel': this.updateChannel,
       'escalate-incident': this.escalateIncident,
+      'settle-rollback-approval': this.settleRollbackApproval,
       'record-task-failure': this.recordTaskFailure,
     };
   }

@@ -44,6 +44,12 @@ export const RespondStateNames = {
   recordPageFailure: 'Record The Page Failure',
   containTheModel: 'Contain The Model',
   recordContainmentFailure: 'Record The Containment Failure',
+  doesRollbackAwaitApproval: 'Does A Rollback Await Approval?',
+  waitForRollbackApproval: 'Wait For The Rollback Approval',
+  settleRollbackApproval: 'Settle The Rollback Approval',
+  recordApprovalFailure: 'Record The Approval Failure',
+  wasRollbackApproved: 'Was The Rollback Approved?',
+  rollbackVerifiesRecovery: 'The Rollback Verifies Recovery',
   ...VerifyRecoveryStateNames,
   respondersEngaged: 'Responders Engaged',
   startResolveWorkflow: 'Start The Resolve Workflow',
@@ -383,6 +389,7 @@ export class RespondWorkflow extends Construct {
       this.containModel,
       props.checkRecovery,
       engagement.escalateIncident,
+      engagement.settleRollbackApproval,
     ];
     const workflow = new FirebreakStateMachine(this, 'Workflow', {
       workflow: 'respond',
@@ -398,6 +405,59 @@ export class RespondWorkflow extends Construct {
     });
     this.stateMachine = workflow.stateMachine;
     this.logGroup = workflow.logGroup;
+  }
+
+  /**
+   * After containment: when a rollback waits for approval, wait until the
+   * approval deadline (the SLO's `rollback.approval_timeout`), then settle
+   * the request. An approved rollback runs in the `rollback` workflow, which
+   * verifies recovery itself; a rejected or expired one (or no rollback
+   * request at all) leaves recovery to be verified on containment alone, so
+   * exactly one recovery loop runs per incident.
+   */
+  private awaitRollbackApproval(engagement: EngagementFunctions, verifyRecovery: sfn.Chain): sfn.Choice {
+    const settle = invokeTask(this, 'SettleRollbackApprovalTask', {
+      stateName: RespondStateNames.settleRollbackApproval,
+      comment: 'The approval deadline passed: report how the rollback request ended; expire it (timeline and channel) if nobody decided.',
+      lambdaFunction: engagement.settleRollbackApproval,
+      payload: sfn.TaskInput.fromObject({ incidentId: sfn.JsonPath.stringAt('$.record.incidentId') }),
+      resultSelector: { 'outcome.$': '$.Payload.outcome' },
+      resultPath: '$.approval',
+      retries: [vendorRetry(Duration.seconds(2), 3), TRANSIENT_RETRY],
+    });
+    settle.addCatch(
+      recordTaskFailureTask(this, 'RecordApprovalFailureTask', {
+        stateName: RespondStateNames.recordApprovalFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.record.incidentId',
+        task: 'settle-rollback-approval',
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+    const wasApproved = new sfn.Choice(this, 'WasRollbackApproved', {
+      stateName: RespondStateNames.wasRollbackApproved,
+      comment: 'An approved rollback verifies recovery in its own workflow; a resolved incident needs none; otherwise verify containment.',
+    })
+      .when(
+        sfn.Condition.or(sfn.Condition.stringEquals('$.approval.outcome', 'approved'), sfn.Condition.stringEquals('$.approval.outcome', 'moot')),
+        new sfn.Pass(this, 'RollbackVerifiesRecovery', {
+          stateName: RespondStateNames.rollbackVerifiesRecovery,
+          comment: 'The rollback workflow (started by the approval) verifies recovery, or the incident is no longer active.',
+        }),
+      )
+      .otherwise(verifyRecovery);
+    const wait = new sfn.Wait(this, 'WaitForRollbackApproval', {
+      stateName: RespondStateNames.waitForRollbackApproval,
+      comment: 'Give people until the approval deadline to approve or reject the rollback in Slack.',
+      time: sfn.WaitTime.secondsPath('$.containment.approvalTimeoutSeconds'),
+    });
+    return new sfn.Choice(this, 'DoesRollbackAwaitApproval', {
+      stateName: RespondStateNames.doesRollbackAwaitApproval,
+      comment: 'A rollback waiting for approval decides who verifies recovery; without one, verify it now.',
+    })
+      .when(sfn.Condition.booleanEquals('$.containment.awaitingApproval', true), wait.next(settle).next(wasApproved))
+      .otherwise(verifyRecovery);
   }
 
   /**
@@ -489,7 +549,11 @@ export class RespondWorkflow extends Construct {
         'rollback that needs approval is requested in the channel), each change audited on the timeline.',
       lambdaFunction: containModel,
       payload: sfn.TaskInput.fromObject({ incidentId }),
-      resultPath: sfn.JsonPath.DISCARD,
+      resultSelector: {
+        'awaitingApproval.$': '$.Payload.awaitingApproval',
+        'approvalTimeoutSeconds.$': '$.Payload.approvalTimeoutSeconds',
+      },
+      resultPath: '$.containment',
       retries: [CONTROL_PLANE_RETRY, TRANSIENT_RETRY],
     });
     containTheModel.addCatch(
@@ -502,7 +566,7 @@ export class RespondWorkflow extends Construct {
       }),
       { errors: [sfn.Errors.ALL], resultPath: '$.error' },
     );
-    containTheModel.next(verifyRecovery);
+    containTheModel.next(this.awaitRollbackApproval(engagement, verifyRecovery));
 
     const parallel = new sfn.Parallel(this, 'EngageResponders', {
       stateName: RespondStateNames.engageResponders,

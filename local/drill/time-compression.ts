@@ -16,6 +16,8 @@ import { workflowsFromTemplate } from '../workflows/template-workflows';
 export const DRILL_WAITS: Readonly<Record<string, number>> = {
   'Wait Out The Flap Hold': 300,
   'Wait Before Checking Recovery': 1_000,
+  // The drill's responder approves as soon as the channel is open; an unanswered request expires after this.
+  'Wait For The Rollback Approval': 5_000,
 };
 
 /** Every retry interval of every workflow state, in a drill. */

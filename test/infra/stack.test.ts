@@ -509,6 +509,7 @@ describe('IAM', () => {
         'record-signal',
         'record-task-failure',
         'record-workflow-failure',
+        'settle-rollback-approval',
         'update-channel',
       ],
     ],

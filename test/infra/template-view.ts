@@ -18,6 +18,7 @@ export const HANDLERS = [
   'record-workflow-failure',
   'resolve-page',
   'roll-back-model',
+  'settle-rollback-approval',
   'slack-events',
   'update-channel',
 ] as const;
@@ -31,6 +32,7 @@ export const VENDOR_HANDLERS: readonly HandlerName[] = [
   'page-oncall',
   'pagerduty-webhook',
   'resolve-page',
+  'settle-rollback-approval',
   'slack-events',
   'update-channel',
 ];

@@ -191,6 +191,7 @@ describe('task functions', () => {
     'contain-model',
     'roll-back-model',
     'check-recovery',
+    'settle-rollback-approval',
   ] as const;
 
   test.each(TASK_FUNCTIONS)(

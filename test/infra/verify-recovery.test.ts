@@ -209,10 +209,12 @@ describe.each(CHAINS)('verifying recovery in the $workflow workflow', ({ inciden
 });
 
 describe('where recovery is verified', () => {
-  test('respond: after Contain The Model succeeds, inside its branch (a containment failure ends the branch)', () => {
+  test('respond: after Contain The Model succeeds, inside its branch, unless an approved rollback verifies it (a containment failure ends the branch)', () => {
     const [respond] = CHAINS;
     const branch = respond.states();
-    expect(branch['Contain The Model'].Next).toBe('Start Verifying Recovery');
+    expect(branch['Contain The Model'].Next).toBe('Does A Rollback Await Approval?');
+    expect(branch['Does A Rollback Await Approval?'].Default).toBe('Start Verifying Recovery');
+    expect(branch['Was The Rollback Approved?'].Default).toBe('Start Verifying Recovery');
     expect(branch['Record The Containment Failure'].End).toBe(true);
   });
 

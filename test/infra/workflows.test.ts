@@ -61,6 +61,12 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Record The Page Failure',
     'Contain The Model',
     'Record The Containment Failure',
+    'Does A Rollback Await Approval?',
+    'Wait For The Rollback Approval',
+    'Settle The Rollback Approval',
+    'Record The Approval Failure',
+    'Was The Rollback Approved?',
+    'The Rollback Verifies Recovery',
     ...VERIFY_RECOVERY_STATES,
     'Responders Engaged',
     'Record The Workflow Failure',
@@ -311,10 +317,51 @@ describe('respond: containing the model', () => {
     return found[0];
   }
 
-  test('is a branch of Engage Responders of its own: the containment task, its failure recorder and the recovery verification', () => {
+  test('is a branch of Engage Responders of its own: the containment task, its failure recorder, the approval wait and the recovery verification', () => {
     expect(Object.keys(containmentBranch().States).sort()).toEqual(
-      ['Contain The Model', 'Record The Containment Failure', ...VERIFY_RECOVERY_STATES].sort(),
+      [
+        'Contain The Model',
+        'Record The Containment Failure',
+        'Does A Rollback Await Approval?',
+        'Wait For The Rollback Approval',
+        'Settle The Rollback Approval',
+        'Record The Approval Failure',
+        'Was The Rollback Approved?',
+        'The Rollback Verifies Recovery',
+        ...VERIFY_RECOVERY_STATES,
+      ].sort(),
     );
+  });
+
+  test('waits for a rollback approval until its deadline, then verifies recovery only when the rollback was not approved', () => {
+    const states = containmentBranch().States;
+    expect(states['Does A Rollback Await Approval?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.containment.awaitingApproval', BooleanEquals: true, Next: 'Wait For The Rollback Approval' }],
+      Default: 'Start Verifying Recovery',
+    });
+    expect(states['Wait For The Rollback Approval']).toMatchObject({ Type: 'Wait', SecondsPath: '$.containment.approvalTimeoutSeconds', Next: 'Settle The Rollback Approval' });
+    expect(states['Settle The Rollback Approval']).toMatchObject({
+      Parameters: { FunctionName: lambdaArn('settle-rollback-approval'), Payload: { 'incidentId.$': '$.record.incidentId' } },
+      ResultSelector: { 'outcome.$': '$.Payload.outcome' },
+      ResultPath: '$.approval',
+      Next: 'Was The Rollback Approved?',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Approval Failure' }],
+    });
+    expect(states['Was The Rollback Approved?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          Or: [
+            { Variable: '$.approval.outcome', StringEquals: 'approved' },
+            { Variable: '$.approval.outcome', StringEquals: 'moot' },
+          ],
+          Next: 'The Rollback Verifies Recovery',
+        },
+      ],
+      Default: 'Start Verifying Recovery',
+    });
+    expect(states['The Rollback Verifies Recovery']).toMatchObject({ Type: 'Pass', End: true });
   });
 
   test('calls neither PagerDuty nor Slack before the model is contained, so a vendor outage cannot hold containment up', () => {
@@ -322,24 +369,26 @@ describe('respond: containing the model', () => {
     const invokedFrom = (names: Iterable<string>): (string | undefined)[] =>
       [...names].map((name) => (branch.States[name].Parameters as { FunctionName?: string } | undefined)?.FunctionName);
     // Without passing the success of Contain The Model, only the containment and its recorder run.
-    const beforeContained = reachable(branch, branch.StartAt, 'Start Verifying Recovery');
+    const beforeContained = reachable(branch, branch.StartAt, 'Does A Rollback Await Approval?');
     expect([...beforeContained].sort()).toEqual(['Contain The Model', 'Record The Containment Failure']);
     expect([...new Set(invokedFrom(beforeContained))].sort()).toEqual([lambdaArn('contain-model'), lambdaArn('record-task-failure')].sort());
-    // The branch's one vendor call is the escalation, after verification ran out of checks.
+    // The branch's vendor calls come after containment: settling a rollback approval (it tells the
+    // channel when a request expires) and the escalation, after verification ran out of checks.
     const vendors = new Set(VENDOR_HANDLERS.map(lambdaArn));
     const vendorStates = Object.keys(branch.States).filter((name) => vendors.has(invokedFrom([name])[0] ?? ''));
-    expect(vendorStates).toEqual(['Escalate The Incident']);
+    expect(vendorStates.sort()).toEqual(['Escalate The Incident', 'Settle The Rollback Approval']);
   });
 
-  test('contains the recorded incident, discarding the result, with a 30-second timeout', () => {
+  test('contains the recorded incident, keeping whether a rollback awaits approval and its deadline, with a 30-second timeout', () => {
     expect(statesOf('respond')['Contain The Model']).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
       Comment: expect.any(String),
       Parameters: { FunctionName: lambdaArn('contain-model'), Payload: { 'incidentId.$': '$.record.incidentId' } },
-      ResultPath: null,
+      ResultSelector: { 'awaitingApproval.$': '$.Payload.awaitingApproval', 'approvalTimeoutSeconds.$': '$.Payload.approvalTimeoutSeconds' },
+      ResultPath: '$.containment',
       TimeoutSeconds: 30,
-      Next: 'Start Verifying Recovery',
+      Next: 'Does A Rollback Await Approval?',
     });
   });
 

@@ -12,7 +12,8 @@ export function tempDataDir(): string {
 /**
  * Starts the embedded target on a free port with a fresh data dir and the
  * run's template. The recovery checks' 60 s wait is cut to a few ms (the
- * loop then ends within its ten checks); the demo model answers without its
+ * loop then ends within its ten checks), a rollback approval expires after
+ * 200 ms; the demo model answers without its
  * modelled delays.
  */
 export function startTestTarget(options: EmbeddedOptions = {}): Promise<EmbeddedTarget> {
@@ -22,7 +23,7 @@ export function startTestTarget(options: EmbeddedOptions = {}): Promise<Embedded
     template: testTemplate(),
     demoModelDelayScale: 0,
     ...options,
-    waitTimeOverrides: { 'Wait Before Checking Recovery': 5, ...options.waitTimeOverrides },
+    waitTimeOverrides: { 'Wait Before Checking Recovery': 5, 'Wait For The Rollback Approval': 200, ...options.waitTimeOverrides },
     retryIntervalOverrides: { 'Check Recovery': 5, 'Escalate The Incident': 5, ...options.retryIntervalOverrides },
   });
 }

@@ -87,3 +87,14 @@ describe('parseIncidentCommand', () => {
     expect(error.message).toContain('…');
   });
 });
+
+describe('parseIncidentCommand: rejecting a rollback', () => {
+  it('reads `rollback reject [reason]` as a rejection with its reason', () => {
+    expect(parseIncidentCommand('rollback reject')).toEqual({ kind: 'reject_rollback' });
+    expect(parseIncidentCommand('rollback REJECT v2 carries the fix')).toEqual({ kind: 'reject_rollback', reason: 'v2 carries the fix' });
+  });
+
+  it('does not take reject_rollback as a subcommand of its own', () => {
+    expect(parseIncidentCommand('reject_rollback')).toMatchObject({ kind: 'parse-error' });
+  });
+});

@@ -24,7 +24,7 @@ describe('/incident undo', () => {
     const help = helpText();
     expect(help).toContain('`/incident undo <kill_switch|degrade_to_safe_mode|route_to_human_review|rollback>` — undo an action taken in this incident');
     expect(help).toContain('`/incident rollback [version]` — approve a rollback');
-    expect(help).toContain('may run `resolve`, `rollback`, `contain`, `sev` and `undo`, use the Resolve, Approve rollback and Undo buttons');
+    expect(help).toContain('may run `resolve`, `rollback`, `contain`, `sev` and `undo`, use the Resolve, Approve rollback, Reject rollback and Undo buttons');
     expect(help).not.toContain('not execute');
     expect(RESTRICTED_OPERATIONS).toContain('undo');
   });

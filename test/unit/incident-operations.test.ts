@@ -367,6 +367,47 @@ describe('incident commands and buttons', () => {
       expect(reply.text).toContain(':warning: The change is recorded, but starting the rollback workflow failed (WorkflowStartError). Approve again');
       expect(await kinds()).toEqual(['incident.opened', 'alert.firing', 'rollback.approved', 'workflow.start_failed']);
     });
+
+    /** Puts a rollback request on the incident, as `Contain The Model` does when the SLO needs approval. */
+    const requestRollback = async (): Promise<void> => {
+      const before = await current();
+      await store.update({ ...before, pendingRollback: { requestedAt: '2026-11-21T10:02:00.000Z', requestedBy: 'firebreak' }, version: before.version + 1 }, []);
+    };
+
+    it('records the approval decision on a pending request, so that respond leaves recovery to the rollback workflow', async () => {
+      await requestRollback();
+      await run(as(RESPONDER), 'rollback');
+      expect((await current()).rollbackDecision).toEqual({ outcome: 'approved', at: '2026-11-21T10:05:00.000Z', by: RESPONDER });
+    });
+
+    it('rejects a pending rollback with the reason, in the channel and on the timeline, without touching the model', async () => {
+      await requestRollback();
+      const reply = await run(as(RESPONDER), 'rollback reject v3 carries the fix');
+      expect(reply).toEqual({
+        visibility: 'in_channel',
+        text: `<@${RESPONDER}> rejected the rollback of model \`support-llm\` for *${incident.id}*: v3 carries the fix. Containment stays as it is; \`/incident rollback\` still rolls back.`,
+      });
+      expect((await current()).pendingRollback).toBeUndefined();
+      expect((await current()).rollbackDecision).toMatchObject({ outcome: 'rejected', by: RESPONDER, reason: 'v3 carries the fix' });
+      expect(await kinds()).toContain('rollback.rejected');
+      expect(starter.starts('rollback')).toEqual([]);
+      expect((await model()).activeVersion).toBe('v3');
+    });
+
+    it('rejects through the Reject rollback button with the same checks: a bystander is refused', async () => {
+      await requestRollback();
+      const refused = await runIncidentAction(deps, as(BYSTANDER), 'reject_rollback', incident.id);
+      expect(refused.visibility).toBe('ephemeral');
+      expect((await current()).pendingRollback).toBeDefined();
+      const done = await runIncidentAction(deps, as(RESPONDER), 'reject_rollback', incident.id);
+      expect(done.text).toContain('rejected the rollback');
+      expect((await current()).pendingRollback).toBeUndefined();
+    });
+
+    it('says there is nothing to reject when no rollback waits for approval', async () => {
+      const reply = await run(as(RESPONDER), 'rollback reject');
+      expect(reply).toEqual({ visibility: 'ephemeral', text: `No rollback of *${incident.id}* is waiting for approval: there is nothing to reject.` });
+    });
   });
 
   describe('containment and undo', () => {

@@ -38,6 +38,7 @@ describe('incidentSummaryBlocks', () => {
     expect(ACTION_IDS).toEqual({
       acknowledge: 'incident_acknowledge',
       approveRollback: 'incident_approve_rollback',
+      rejectRollback: 'incident_reject_rollback',
       resolve: 'incident_resolve',
       undoKillSwitch: 'incident_undo_kill_switch',
       undoSafeMode: 'incident_undo_degrade_to_safe_mode',

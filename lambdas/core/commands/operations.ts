@@ -1,3 +1,4 @@
+import { recordRollbackApproval, rejectRollback } from '../containment/rollback-approval';
 import { contain, ModelNotControlledError, undoAction, type ActionDeps, type ActionOutcome } from '../containment/actions';
 import { IncidentNotFoundError, IncidentVersionConflictError } from '../errors';
 import { isActive, transition, type ControlSnapshot, type Incident, type IncidentRoles, type TimelineEntry } from '../incident';
@@ -56,7 +57,7 @@ export interface CommandReply {
 export type UndoButtonAction = `undo_${UndoableAction}`;
 
 /** The incident buttons of the pinned summary. */
-export type IncidentAction = 'acknowledge' | 'approve_rollback' | 'resolve' | UndoButtonAction;
+export type IncidentAction = 'acknowledge' | 'approve_rollback' | 'reject_rollback' | 'resolve' | UndoButtonAction;
 
 /** How many times a change is re-read and retried after losing an optimistic-locking race. */
 export const MAX_CHANGE_ATTEMPTS = 5;
@@ -132,6 +133,8 @@ export async function runIncidentAction(deps: IncidentCommandDeps, ctx: ActionCo
         return restricted(deps, ctx, incident, 'the Resolve button', 'resolve', () => resolve(deps, ctx, incident, undefined));
       case 'approve_rollback':
         return restricted(deps, ctx, incident, 'the Approve rollback button', 'approve_rollback', () => approveRollback(deps, ctx, incident, incident.pendingRollback?.version));
+      case 'reject_rollback':
+        return restricted(deps, ctx, incident, 'the Reject rollback button', 'reject_rollback', () => rejectPendingRollback(deps, ctx, incident, undefined));
       case 'undo_kill_switch':
       case 'undo_degrade_to_safe_mode':
       case 'undo_route_to_human_review':
@@ -153,7 +156,7 @@ export function helpText(): string {
   return [
     '*/incident* — run an incident from its Slack channel',
     ...Object.values(COMMAND_USAGE).map((line) => `• ${line}`),
-    'Only the configured responders and the incident commander may run `resolve`, `rollback`, `contain`, `sev` and `undo`, use the Resolve, Approve rollback and Undo buttons, and name a new commander.',
+    'Only the configured responders and the incident commander may run `resolve`, `rollback`, `contain`, `sev` and `undo`, use the Resolve, Approve rollback, Reject rollback and Undo buttons, and name a new commander.',
     '`rollback` (or *Approve rollback*) is the approval: it starts the rollback workflow, which posts its result here. `contain` and `undo` change the model’s control state at once and show before → after.',
     'Outside an incident channel only `list` and `help` work.',
   ].join('\n');
@@ -194,6 +197,8 @@ function dispatch(deps: IncidentCommandDeps, ctx: CommandContext, incident: Inci
       return restricted(deps, ctx, incident, '`/incident resolve`', 'resolve', () => resolve(deps, ctx, incident, command.reason));
     case 'rollback':
       return restricted(deps, ctx, incident, '`/incident rollback`', 'rollback', () => approveRollback(deps, ctx, incident, command.version));
+    case 'reject_rollback':
+      return restricted(deps, ctx, incident, '`/incident rollback reject`', 'reject_rollback', () => rejectPendingRollback(deps, ctx, incident, command.reason));
     case 'contain':
       return restricted(deps, ctx, incident, '`/incident contain`', 'contain', () => containNow(deps, ctx, incident, command.action), { action: command.action });
     case 'undo':
@@ -396,6 +401,7 @@ const SWITCH_PHRASE: Readonly<Record<ContainmentAction, string>> = {
 async function approveRollback(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident, version: string | undefined): Promise<CommandReply> {
   if (!isActive(incident)) return cannot(incident, 'rolled back');
   const target = version === undefined ? 'the newest known-good version' : `version \`${esc(version)}\``;
+  if (incident.pendingRollback !== undefined) await recordRollbackApproval(deps, incident.id, ctx.userId);
   await deps.store.appendTimeline([
     entry(ctx, incident, 'rollback.approved', `Rollback to ${version ?? 'the newest known-good version'} approved; rollback workflow started`, deps.clock.now(), {
       workflow: 'rollback',
@@ -640,4 +646,20 @@ function esc(text: string): string {
 /** A label without mrkdwn backticks, for timeline messages. */
 function plain(text: string): string {
   return text.replace(/`/g, '');
+}
+
+/**
+ * `/incident rollback reject [reason]` and the Reject rollback button: the
+ * rollback waiting for approval is not run. Recorded (`rollback.rejected`,
+ * the person as actor); containment stays and `respond` verifies recovery
+ * on it once the approval deadline passes.
+ */
+async function rejectPendingRollback(deps: IncidentCommandDeps, ctx: ActionContext, incident: Incident, reason: string | undefined): Promise<CommandReply> {
+  if (!isActive(incident)) return cannot(incident, 'changed (rollback rejection)');
+  const { rejected } = await rejectRollback(deps, incident.id, ctx.userId, reason);
+  if (!rejected) return ephemeral(`No rollback of ${name(incident)} is waiting for approval: there is nothing to reject.`);
+  return inChannel(
+    `<@${ctx.userId}> rejected the rollback of model \`${esc(incident.key.model)}\` for ${name(incident)}${reason === undefined ? '' : `: ${esc(reason)}`}. ` +
+      'Containment stays as it is; `/incident rollback` still rolls back.',
+  );
 }

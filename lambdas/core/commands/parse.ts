@@ -33,6 +33,7 @@ export type IncidentCommand =
   | { readonly kind: 'mitigated' }
   | { readonly kind: 'resolve'; readonly reason?: string }
   | { readonly kind: 'rollback'; readonly version?: string }
+  | { readonly kind: 'reject_rollback'; readonly reason?: string }
   | { readonly kind: 'contain'; readonly action: ContainmentAction }
   | { readonly kind: 'undo'; readonly action: UndoableAction };
 
@@ -48,6 +49,9 @@ export interface CommandParseError {
   readonly message: string;
 }
 
+/** The words that start a subcommand (`reject_rollback` is typed as `rollback reject`). */
+const SUBCOMMANDS: readonly string[] = ['help', 'status', 'ack', 'sev', 'role', 'note', 'timeline', 'list', 'mitigated', 'resolve', 'rollback', 'contain', 'undo'];
+
 /** Usage line of every subcommand, as `help` shows it. */
 export const COMMAND_USAGE: Readonly<Record<IncidentCommandKind, string>> = {
   help: '`/incident help` — this list',
@@ -61,6 +65,7 @@ export const COMMAND_USAGE: Readonly<Record<IncidentCommandKind, string>> = {
   mitigated: '`/incident mitigated` — mark the incident mitigated',
   resolve: '`/incident resolve [reason]` — resolve the incident',
   rollback: '`/incident rollback [version]` — approve a rollback (to the newest known-good version unless one is named): starts the rollback workflow',
+  reject_rollback: '`/incident rollback reject [reason]` — reject the rollback waiting for approval (containment stays; recovery is verified on it)',
   contain: '`/incident contain <kill_switch|degrade_to_safe_mode|route_to_human_review>` — turn a containment switch on for the model now',
   undo: '`/incident undo <kill_switch|degrade_to_safe_mode|route_to_human_review|rollback>` — undo an action taken in this incident',
 };
@@ -102,7 +107,7 @@ export function parseIncidentCommand(text: string): IncidentCommand | CommandPar
   const args = rest === '' ? [] : rest.split(/\s+/);
 
   if (!isKind(word)) {
-    return { kind: 'parse-error', message: `Unknown subcommand \`${clip(word)}\`. Expected one of: ${Object.keys(COMMAND_USAGE).join(', ')}. Try \`/incident help\`.` };
+    return { kind: 'parse-error', message: `Unknown subcommand \`${clip(word)}\`. Expected one of: ${SUBCOMMANDS.join(', ')}. Try \`/incident help\`.` };
   }
   const error = (message: string): CommandParseError => ({ kind: 'parse-error', subcommand: word, message: `${message} Usage: ${COMMAND_USAGE[word]}` });
 
@@ -136,6 +141,10 @@ export function parseIncidentCommand(text: string): IncidentCommand | CommandPar
     case 'resolve':
       return rest === '' ? { kind: 'resolve' } : { kind: 'resolve', reason: rest };
     case 'rollback': {
+      if ((args[0] ?? '').toLowerCase() === 'reject') {
+        const reason = rest.slice(args[0]?.length ?? 0).trim();
+        return reason === '' ? { kind: 'reject_rollback' } : { kind: 'reject_rollback', reason };
+      }
       if (args.length > 1) return error(`Expected at most one model version, got \`${clip(rest)}\`.`);
       const version = args[0];
       if (version !== undefined && !/^[\w.:@/+-]{1,128}$/.test(version)) return error(`\`${clip(version)}\` does not look like a model version.`);
@@ -161,7 +170,7 @@ export function parseIncidentCommand(text: string): IncidentCommand | CommandPar
 }
 
 function isKind(word: string): word is IncidentCommandKind {
-  return Object.prototype.hasOwnProperty.call(COMMAND_USAGE, word);
+  return SUBCOMMANDS.includes(word);
 }
 
 /** Echoed input, kept short and free of backticks so that it cannot break the reply's formatting. */

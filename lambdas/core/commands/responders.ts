@@ -16,9 +16,9 @@ export type GroupMembers = (groupId: string) => Promise<string[]>;
  * What only responders and the incident commander may do: the `/incident`
  * subcommands `resolve`, `rollback`, `contain`, `undo`, `sev` (and assigning
  * the commander role, see `operations.ts`), and the Resolve / Approve
- * rollback / Undo buttons (an Undo button is recorded as `undo`).
+ * rollback / Reject rollback / Undo buttons (`rollback reject` and the Reject button are `reject_rollback`) (an Undo button is recorded as `undo`).
  */
-export const RESTRICTED_OPERATIONS = ['resolve', 'rollback', 'contain', 'undo', 'sev', 'approve_rollback'] as const;
+export const RESTRICTED_OPERATIONS = ['resolve', 'rollback', 'contain', 'undo', 'sev', 'approve_rollback', 'reject_rollback'] as const;
 
 const USER = /^[UW][A-Z0-9]{2,}$/;
 const GROUP = /^S[A-Z0-9]{2,}$/;

@@ -2,6 +2,7 @@ import { IncidentNotFoundError } from '../errors';
 import { sloOf } from '../engagement/deps';
 import { firebreakEntry, mutateIncident } from '../mutate-incident';
 import type { Policy } from '../policy/schema';
+import { approvalTimeoutSeconds } from './rollback-approval';
 import { contain, ModelNotControlledError, rollBack, type ActionDeps, type ContainmentAction } from './actions';
 
 /** What the policy-driven response did, action by action. */
@@ -9,6 +10,8 @@ export interface BreachResponse {
   readonly steps: { readonly action: string; readonly changed: boolean; readonly detail: string }[];
   /** true when a rollback waits for approval in Slack. */
   readonly awaitingApproval: boolean;
+  /** How long `respond` waits for the approval decision before it expires the request. */
+  readonly approvalTimeoutSeconds: number;
 }
 
 /**
@@ -59,5 +62,5 @@ export async function respondToBreach(deps: ActionDeps & { readonly policy: Poli
     await deps.store.appendTimeline([firebreakEntry(incidentId, `${incidentId}:containment.impossible`, 'containment.impossible', error.message, now)]);
     steps.push({ action: 'none', changed: false, detail: error.message });
   }
-  return { steps, awaitingApproval };
+  return { steps, awaitingApproval, approvalTimeoutSeconds: approvalTimeoutSeconds(deps.policy, incident) };
 }

@@ -141,7 +141,18 @@ export const ObjectiveSchema = z.strictObject({
   target: z.number(),
 });
 
-const RollbackSchema = z.strictObject({ requires_approval: z.boolean() });
+/** Seconds a rollback waits for approval when `approval_timeout` is not set (30 minutes). */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 1800;
+
+const RollbackSchema = z.strictObject({
+  requires_approval: z.boolean(),
+  /**
+   * How long a rollback that needs approval waits for a decision in Slack
+   * before the request expires (recorded, and recovery is then verified on
+   * containment alone). Default 30m.
+   */
+  approval_timeout: DurationSchema.optional(),
+});
 
 const EvidenceSchema = z.strictObject({
   uri: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'expected a URI with a scheme, e.g. file://corpus/inbox'),
