@@ -16,8 +16,19 @@ export const DEFAULT_CONTROL_PLANE_SSM_PREFIX = '/firebreak/models';
 /** Environment variable naming the control plane (`ssm`, `sagemaker`, `lambda-alias`). */
 export const CONTROL_PLANE_ENV = 'FIREBREAK_CONTROL_PLANE';
 
-/** Environment variable holding the SSM parameter prefix (only with the `ssm` control plane). */
+/**
+ * Environment variable holding the SSM parameter prefix of the models'
+ * control documents (every control plane: with `sagemaker` and
+ * `lambda-alias` the document holds the switches and known-good marks).
+ */
 export const CONTROL_PLANE_SSM_PREFIX_ENV = 'FIREBREAK_CONTROL_PLANE_SSM_PREFIX';
+
+/**
+ * Environment variable mapping models to the endpoint or function that
+ * serves them (`support-llm=chat-prod,other=chat-b`); a model left out is
+ * served by the endpoint or function of its own name.
+ */
+export const CONTROL_PLANE_MODEL_TARGETS_ENV = 'FIREBREAK_MODEL_TARGETS';
 
 /**
  * Where the serving configuration of the models Firebreak contains and rolls
@@ -65,6 +76,16 @@ export interface ModelControlPlaneSettings {
    * @default - none
    */
   readonly lambdaFunctions?: readonly string[];
+
+  /**
+   * Which endpoint (`sagemaker`) or function (`lambda-alias`) serves which
+   * model, as `model=target` pairs; a model not listed is served by the
+   * endpoint or function of its own name. CDK context key
+   * `controlPlaneModelTargets` (a list, or a comma-separated string).
+   *
+   * @default - every model by its own name
+   */
+  readonly modelTargets?: readonly string[];
 }
 
 /** CDK context key of each {@link ModelControlPlaneSettings} field. */
@@ -73,6 +94,7 @@ export const MODEL_CONTROL_PLANE_CONTEXT_KEYS: Readonly<Record<keyof ModelContro
   ssmPrefix: 'controlPlaneSsmPrefix',
   sageMakerEndpoints: 'controlPlaneSageMakerEndpoints',
   lambdaFunctions: 'controlPlaneLambdaFunctions',
+  modelTargets: 'controlPlaneModelTargets',
 };
 
 /**
@@ -110,6 +132,7 @@ export function modelControlPlaneSettingsFromContext(node: Node): ModelControlPl
     ssmPrefix: single(keys.ssmPrefix),
     sageMakerEndpoints: list(keys.sageMakerEndpoints),
     lambdaFunctions: list(keys.lambdaFunctions),
+    modelTargets: list(keys.modelTargets),
   };
 }
 
@@ -167,57 +190,68 @@ export class ModelControlAccess extends Construct {
   /** The resources (ARNs or, for SSM, the prefix pattern) {@link ModelControlAccess.grant} allows them on. */
   public readonly resources: readonly string[];
 
-  private readonly wildcardReason?: string;
+  private readonly grants: readonly ControlPlaneGrant[];
 
   constructor(scope: Construct, id: string, props: ModelControlAccessProps = {}) {
     super(scope, id);
     const settings = props.settings ?? {};
     this.controlPlane = checkControlPlane(settings.controlPlane);
     const stack = Stack.of(this);
-    let grant: ControlPlaneGrant;
+    const prefix = checkSsmPrefix(settings.ssmPrefix ?? DEFAULT_CONTROL_PLANE_SSM_PREFIX);
+    const documents: ControlPlaneGrant = {
+      actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+      resources: [
+        stack.formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: `${prefix.slice(1)}/*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      ],
+      wildcardReason:
+        `The SSM control plane keeps one parameter per model under ${prefix}/ (${prefix}/<model>); ` +
+        'models are added without redeploying Firebreak, so the grant names the prefix, not each ' +
+        'parameter. Only ssm:GetParameter and ssm:PutParameter, only under that prefix.',
+    };
+    const targets = checkModelTargets(settings.modelTargets);
+    const split = (kind: 'sagemaker' | 'lambda-alias'): Record<string, string> => ({
+      [CONTROL_PLANE_ENV]: kind,
+      [CONTROL_PLANE_SSM_PREFIX_ENV]: prefix,
+      ...(targets === undefined ? {} : { [CONTROL_PLANE_MODEL_TARGETS_ENV]: targets }),
+    });
     switch (this.controlPlane) {
-      case 'ssm': {
-        const prefix = checkSsmPrefix(settings.ssmPrefix ?? DEFAULT_CONTROL_PLANE_SSM_PREFIX);
+      case 'ssm':
         this.environment = { [CONTROL_PLANE_ENV]: 'ssm', [CONTROL_PLANE_SSM_PREFIX_ENV]: prefix };
-        grant = {
-          actions: ['ssm:GetParameter', 'ssm:PutParameter'],
-          resources: [
-            stack.formatArn({
-              service: 'ssm',
-              resource: 'parameter',
-              resourceName: `${prefix.slice(1)}/*`,
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          ],
-          wildcardReason:
-            `The SSM control plane keeps one parameter per model under ${prefix}/ (${prefix}/<model>); ` +
-            'models are added without redeploying Firebreak, so the grant names the prefix, not each ' +
-            'parameter. Only ssm:GetParameter and ssm:PutParameter, only under that prefix.',
-        };
+        this.grants = [documents];
         break;
-      }
       case 'sagemaker':
-        this.environment = { [CONTROL_PLANE_ENV]: 'sagemaker' };
-        grant = {
-          actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'],
-          resources: required(settings.sageMakerEndpoints, MODEL_CONTROL_PLANE_CONTEXT_KEYS.sageMakerEndpoints, 'sagemaker', 'endpoint names or ARNs Firebreak may re-weight, e.g. chat-prod,chat-canary').map(
-            (endpoint) => sageMakerEndpointArn(stack, endpoint),
-          ),
-        };
+        // Traffic on the endpoint; switches and known-good marks in the model's SSM document.
+        this.environment = split('sagemaker');
+        this.grants = [
+          {
+            actions: ['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities'],
+            resources: required(settings.sageMakerEndpoints, MODEL_CONTROL_PLANE_CONTEXT_KEYS.sageMakerEndpoints, 'sagemaker', 'endpoint names or ARNs Firebreak may re-weight, e.g. chat-prod,chat-canary').map(
+              (endpoint) => sageMakerEndpointArn(stack, endpoint),
+            ),
+          },
+          documents,
+        ];
         break;
       case 'lambda-alias':
-        this.environment = { [CONTROL_PLANE_ENV]: 'lambda-alias' };
-        grant = {
-          actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:ListVersionsByFunction'],
-          resources: required(settings.lambdaFunctions, MODEL_CONTROL_PLANE_CONTEXT_KEYS.lambdaFunctions, 'lambda-alias', 'names or unqualified ARNs of the functions whose aliases Firebreak may move, e.g. chat-model').map(
-            (fn) => lambdaFunctionArn(stack, fn),
-          ),
-        };
+        this.environment = split('lambda-alias');
+        this.grants = [
+          {
+            actions: ['lambda:GetAlias', 'lambda:UpdateAlias', 'lambda:ListVersionsByFunction'],
+            resources: required(settings.lambdaFunctions, MODEL_CONTROL_PLANE_CONTEXT_KEYS.lambdaFunctions, 'lambda-alias', 'names or unqualified ARNs of the functions whose aliases Firebreak may move, e.g. chat-model').map(
+              (fn) => lambdaFunctionArn(stack, fn),
+            ),
+          },
+          documents,
+        ];
         break;
     }
-    this.actions = grant.actions;
-    this.resources = [...new Set(grant.resources)];
-    this.wildcardReason = grant.wildcardReason;
+    this.actions = this.grants.flatMap((g) => g.actions);
+    this.resources = [...new Set(this.grants.flatMap((g) => g.resources))];
   }
 
   /**
@@ -234,18 +268,30 @@ export class ModelControlAccess extends Construct {
   public grant(fn: FirebreakFunction): iam.Policy {
     const policy = new iam.Policy(fn, 'ModelControlPolicy', {
       roles: [fn.role],
-      statements: [
-        new iam.PolicyStatement({ sid: 'ChangeModelControlState', actions: [...this.actions], resources: [...this.resources] }),
-      ],
+      statements: this.grants.map(
+        (g, i) => new iam.PolicyStatement({ sid: i === 0 ? 'ChangeModelControlState' : 'ChangeModelControlDocument', actions: [...g.actions], resources: [...g.resources] }),
+      ),
     });
     fn.function.node.addDependency(policy);
-    if (this.wildcardReason !== undefined) {
-      for (const resource of this.resources) {
-        acknowledgeFinding(policy, { id: wildcardResourceFindingId(policy, resource), reason: this.wildcardReason });
+    for (const g of this.grants) {
+      if (g.wildcardReason === undefined) continue;
+      for (const resource of g.resources) {
+        acknowledgeFinding(policy, { id: wildcardResourceFindingId(policy, resource), reason: g.wildcardReason });
       }
     }
     return policy;
   }
+}
+
+/** `model=target` pairs as one environment value, or undefined when none are set; refuses a malformed pair. */
+function checkModelTargets(pairs: readonly string[] | undefined): string | undefined {
+  if (pairs === undefined || pairs.length === 0) return undefined;
+  for (const pair of pairs) {
+    if (!/^[\w.:@/+-]+=[\w.:@/+-]+$/.test(pair)) {
+      throw new Error(`CDK context ${MODEL_CONTROL_PLANE_CONTEXT_KEYS.modelTargets} must list model=endpoint-or-function pairs (got "${pair}")`);
+    }
+  }
+  return pairs.join(',');
 }
 
 function checkControlPlane(value: string | undefined): ModelControlPlaneKind {

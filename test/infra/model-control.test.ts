@@ -136,43 +136,61 @@ describe('model control plane from CDK context', () => {
     }
   });
 
-  test('grants sagemaker:DescribeEndpoint and UpdateEndpointWeightsAndCapacities on the listed endpoints only, nag-clean', () => {
+  const SSM_DOCUMENTS = 'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/firebreak/models/*';
+
+  test('grants sagemaker:DescribeEndpoint and UpdateEndpointWeightsAndCapacities on the listed endpoints only, and the control documents, nag-clean', () => {
     const { view, nagError } = synthesizeWith({
       controlPlane: 'sagemaker',
       controlPlaneSageMakerEndpoints: 'Chat-Prod, arn:aws:sagemaker:eu-west-1:123456789012:endpoint/chat-canary',
+      controlPlaneModelTargets: 'support-llm=Chat-Prod',
     });
     expect(nagError).toBeUndefined();
     for (const handler of MODEL_CONTROL_HANDLERS) {
-      expect(view.environmentOf(handler).FIREBREAK_CONTROL_PLANE).toBe('sagemaker');
-      expect(view.environmentOf(handler)).not.toHaveProperty('FIREBREAK_CONTROL_PLANE_SSM_PREFIX');
+      expect(view.environmentOf(handler)).toMatchObject({
+        FIREBREAK_CONTROL_PLANE: 'sagemaker',
+        FIREBREAK_CONTROL_PLANE_SSM_PREFIX: '/firebreak/models',
+        FIREBREAK_MODEL_TARGETS: 'support-llm=Chat-Prod',
+      });
     }
     const statements = controlStatements(view);
-    expect(statements.map(({ roles }) => JSON.stringify(roles)).sort()).toEqual(rolesOf(view, MODEL_CONTROL_HANDLERS));
-    for (const { statement } of statements) {
+    const traffic = statements.filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('sagemaker:')));
+    expect(traffic.map(({ roles }) => JSON.stringify(roles)).sort()).toEqual(rolesOf(view, MODEL_CONTROL_HANDLERS));
+    for (const { statement } of traffic) {
       expect([...actionsOf(statement)].sort()).toEqual(['sagemaker:DescribeEndpoint', 'sagemaker:UpdateEndpointWeightsAndCapacities']);
       expect(resourcesOf(statement).map(flatten).sort()).toEqual([
         'arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:endpoint/chat-prod',
         'arn:aws:sagemaker:eu-west-1:123456789012:endpoint/chat-canary',
       ]);
     }
+    const documents = statements.filter(({ statement }) => !traffic.some((t) => t.statement === statement));
+    expect(documents.map(({ roles }) => JSON.stringify(roles)).sort()).toEqual(rolesOf(view, MODEL_CONTROL_HANDLERS));
+    for (const { statement } of documents) {
+      expect([...actionsOf(statement)].sort()).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
+      expect(resourcesOf(statement).map(flatten)).toEqual([SSM_DOCUMENTS]);
+    }
   });
 
-  test('grants lambda:GetAlias, UpdateAlias and ListVersionsByFunction on the listed functions only, nag-clean', () => {
+  test('grants lambda:GetAlias, UpdateAlias and ListVersionsByFunction on the listed functions only, and the control documents, nag-clean', () => {
     const { view, nagError } = synthesizeWith({
       controlPlane: 'lambda-alias',
       controlPlaneLambdaFunctions: ['chat-model', 'arn:aws:lambda:us-east-1:123456789012:function:chat-model-b'],
     });
     expect(nagError).toBeUndefined();
-    for (const handler of MODEL_CONTROL_HANDLERS) expect(view.environmentOf(handler).FIREBREAK_CONTROL_PLANE).toBe('lambda-alias');
+    for (const handler of MODEL_CONTROL_HANDLERS) {
+      expect(view.environmentOf(handler).FIREBREAK_CONTROL_PLANE).toBe('lambda-alias');
+      expect(view.environmentOf(handler)).not.toHaveProperty('FIREBREAK_MODEL_TARGETS');
+    }
     const statements = controlStatements(view);
-    expect(statements.map(({ roles }) => JSON.stringify(roles)).sort()).toEqual(rolesOf(view, MODEL_CONTROL_HANDLERS));
-    for (const { statement } of statements) {
+    const traffic = statements.filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('lambda:')));
+    expect(traffic.map(({ roles }) => JSON.stringify(roles)).sort()).toEqual(rolesOf(view, MODEL_CONTROL_HANDLERS));
+    for (const { statement } of traffic) {
       expect([...actionsOf(statement)].sort()).toEqual(['lambda:GetAlias', 'lambda:ListVersionsByFunction', 'lambda:UpdateAlias']);
       expect(resourcesOf(statement).map(flatten).sort()).toEqual([
         'arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:chat-model',
         'arn:aws:lambda:us-east-1:123456789012:function:chat-model-b',
       ]);
     }
+    expect(statements.length).toBe(2 * MODEL_CONTROL_HANDLERS.length);
   });
 
   test.each([
@@ -189,6 +207,7 @@ describe('model control plane from CDK context', () => {
       /neither a function name nor an unqualified function ARN/,
     ],
     [{ controlPlane: 'lambda-alias', controlPlaneLambdaFunctions: 42 }, /controlPlaneLambdaFunctions must be a list of strings/],
+    [{ controlPlane: 'sagemaker', controlPlaneSageMakerEndpoints: 'chat', controlPlaneModelTargets: 'support-llm' }, /controlPlaneModelTargets must list model=endpoint-or-function pairs/],
   ] as const)('fails synthesis with a clear message for %j', (context, message) => {
     expect(() => synthesizeFirebreak({ context })).toThrow(message);
   });
