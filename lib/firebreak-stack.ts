@@ -16,6 +16,8 @@ import {
   sliSourceSettingsFromContext,
   type SliSourceSettings,
 } from './constructs/recovery-verification';
+import { CorpusHarvest } from './constructs/corpus-harvest';
+import { RecordsAccess, recordsSettingsFromContext } from './constructs/records-access';
 import { ResolveWorkflow } from './constructs/resolve-workflow';
 import { RespondWorkflow } from './constructs/respond-workflow';
 import { RollbackWorkflow } from './constructs/rollback-workflow';
@@ -108,6 +110,12 @@ export class FirebreakStack extends Stack {
   /** The `acknowledge` workflow. */
   public readonly acknowledgeWorkflow: AcknowledgeWorkflow;
 
+  /** Where regression cases, postmortems and reviews are committed, and evidence read. */
+  public readonly records: RecordsAccess;
+
+  /** `harvest-cases`, shared by `respond` and `resolve`. */
+  public readonly corpusHarvest: CorpusHarvest;
+
   /** The `respond` workflow. */
   public readonly respondWorkflow: RespondWorkflow;
 
@@ -142,6 +150,12 @@ export class FirebreakStack extends Stack {
       incidentTable: this.incidentTable,
       settings: sliSource ?? sliSourceSettingsFromContext(this.node),
     });
+    this.records = new RecordsAccess(this, 'Records', { settings: recordsSettingsFromContext(this.node) });
+    this.corpusHarvest = new CorpusHarvest(this, 'CorpusHarvest', {
+      incidentTable: this.incidentTable,
+      records: this.records,
+      vendorCredentials: this.vendorCredentials,
+    });
     this.resolveWorkflow = new ResolveWorkflow(this, 'ResolveWorkflow', { engagement: this.engagement });
     this.acknowledgeWorkflow = new AcknowledgeWorkflow(this, 'AcknowledgeWorkflow', { engagement: this.engagement });
     this.rollbackWorkflow = new RollbackWorkflow(this, 'RollbackWorkflow', {
@@ -155,6 +169,7 @@ export class FirebreakStack extends Stack {
       engagement: this.engagement,
       modelControl: this.modelControl,
       checkRecovery: this.recoveryVerification.checkRecovery,
+      harvestCases: this.corpusHarvest.harvestCases,
       resolveStateMachine: this.resolveWorkflow.stateMachine,
     });
     this.alertIntake = new AlertIntake(this, 'AlertIntake', {
@@ -177,6 +192,7 @@ export class FirebreakStack extends Stack {
       'contain-model': this.respondWorkflow.containModel,
       'roll-back-model': this.rollbackWorkflow.rollBackModel,
       'check-recovery': this.recoveryVerification.checkRecovery,
+      'harvest-cases': this.corpusHarvest.harvestCases,
       'alertmanager-intake': this.alertIntake.alertmanagerIntake,
       'cloudwatch-intake': this.alertIntake.cloudwatchIntake,
       ...this.engagement.all,

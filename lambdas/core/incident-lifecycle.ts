@@ -74,6 +74,7 @@ export function openIncident(signal: Signal, now: Date): { incident: Incident; e
     signalCount: 1,
     ...(alert.observedValue === undefined ? {} : { observedValue: alert.observedValue }),
     ...(modelVersionOf(alert.labels) === undefined ? {} : { modelVersion: modelVersionOf(alert.labels) }),
+    ...(alert.evidenceUri === undefined ? {} : { evidenceUri: alert.evidenceUri }),
     version: 1,
   };
   const unmapped = signal.mapped ? '' : ' (unmapped alert: default policy applies)';

@@ -118,6 +118,8 @@ export const IncidentSchema = z.object({
   observedValue: z.number().optional(),
   /** The model version the opening alert named (label `model_version`), if any. */
   modelVersion: z.string().optional(),
+  /** Where the failing prompts are, as the opening alert's `evidence_uri` annotation says (else the SLO's evidence setting applies). */
+  evidenceUri: z.string().optional(),
   /** The page, once one was attempted. */
   page: IncidentPageSchema.optional(),
   /** The Slack incident channel, once it exists. */

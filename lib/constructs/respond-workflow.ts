@@ -44,6 +44,8 @@ export const RespondStateNames = {
   recordPageFailure: 'Record The Page Failure',
   containTheModel: 'Contain The Model',
   recordContainmentFailure: 'Record The Containment Failure',
+  harvestRegressionCases: 'Harvest Regression Cases',
+  recordHarvestFailure: 'Record The Harvest Failure',
   doesRollbackAwaitApproval: 'Does A Rollback Await Approval?',
   waitForRollbackApproval: 'Wait For The Rollback Approval',
   settleRollbackApproval: 'Settle The Rollback Approval',
@@ -96,6 +98,13 @@ export interface RespondWorkflowProps {
 
   /** `check-recovery` (see `RecoveryVerification`): verifies recovery after containment. */
   readonly checkRecovery: FirebreakFunction;
+
+  /**
+   * `harvest-cases`: turns the incident's failing prompts into regression
+   * cases in the records repository (shared with `resolve`, which harvests
+   * what arrived during the incident).
+   */
+  readonly harvestCases: FirebreakFunction;
 
   /**
    * The model control plane settings and permissions `contain-model` gets
@@ -282,6 +291,7 @@ export class RespondWorkflow extends Construct {
       engagement,
       this.containModel,
       verifyRecovery.chain,
+      props.harvestCases,
     );
     const isBreachStillActive = new sfn.Choice(this, 'IsBreachStillActive', {
       stateName: RespondStateNames.isBreachStillActive,
@@ -390,6 +400,7 @@ export class RespondWorkflow extends Construct {
       props.checkRecovery,
       engagement.escalateIncident,
       engagement.settleRollbackApproval,
+      props.harvestCases,
     ];
     const workflow = new FirebreakStateMachine(this, 'Workflow', {
       workflow: 'respond',
@@ -471,6 +482,7 @@ export class RespondWorkflow extends Construct {
     engagement: EngagementFunctions,
     containModel: FirebreakFunction,
     verifyRecovery: sfn.Chain,
+    harvestCases: FirebreakFunction,
   ): { readonly chain: sfn.Chain; readonly parallel: sfn.Parallel } {
     const incidentId = sfn.JsonPath.stringAt('$.record.incidentId');
 
@@ -568,6 +580,29 @@ export class RespondWorkflow extends Construct {
     );
     containTheModel.next(this.awaitRollbackApproval(engagement, verifyRecovery));
 
+    // The failing prompts become regression cases as soon as the breach is confirmed (the evidence is
+    // there already); a harvest failure goes to the timeline and stops nothing else.
+    const harvest = invokeTask(this, 'HarvestRegressionCasesTask', {
+      stateName: RespondStateNames.harvestRegressionCases,
+      comment:
+        "Harvest the breach's failing prompts into regression cases: fetch the evidence, redact, classify, " +
+        'deduplicate, and commit them to corpus/ of the records repository (case ids only in the channel).',
+      lambdaFunction: harvestCases,
+      payload: sfn.TaskInput.fromObject({ incidentId }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retries: [vendorRetry(Duration.seconds(2), 3), TRANSIENT_RETRY],
+    });
+    harvest.addCatch(
+      recordTaskFailureTask(this, 'RecordHarvestFailureTask', {
+        stateName: RespondStateNames.recordHarvestFailure,
+        lambdaFunction: engagement.recordTaskFailure,
+        incidentIdPath: '$.record.incidentId',
+        task: 'harvest-cases',
+        errorPath: '$.error',
+      }),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+
     const parallel = new sfn.Parallel(this, 'EngageResponders', {
       stateName: RespondStateNames.engageResponders,
       comment:
@@ -579,7 +614,8 @@ export class RespondWorkflow extends Construct {
     })
       .branch(openChannel)
       .branch(didFirstPageGoOut)
-      .branch(containTheModel);
+      .branch(containTheModel)
+      .branch(harvest);
 
     // A PagerDuty outage (or the handler's store error) never blocks the channel.
     pageOnCall.addCatch(parallel, { errors: [sfn.Errors.ALL], resultPath: '$.page' });

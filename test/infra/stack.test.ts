@@ -504,6 +504,7 @@ describe('IAM', () => {
         'confirm-breach',
         'contain-model',
         'escalate-incident',
+        'harvest-cases',
         'open-channel',
         'page-oncall',
         'record-signal',

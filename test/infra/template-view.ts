@@ -10,6 +10,7 @@ export const HANDLERS = [
   'confirm-breach',
   'contain-model',
   'escalate-incident',
+  'harvest-cases',
   'open-channel',
   'page-oncall',
   'pagerduty-webhook',
@@ -28,6 +29,7 @@ export type HandlerName = (typeof HANDLERS)[number];
 export const VENDOR_HANDLERS: readonly HandlerName[] = [
   'acknowledge-page',
   'escalate-incident',
+  'harvest-cases',
   'open-channel',
   'page-oncall',
   'pagerduty-webhook',

@@ -68,6 +68,8 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Was The Rollback Approved?',
     'The Rollback Verifies Recovery',
     ...VERIFY_RECOVERY_STATES,
+    'Harvest Regression Cases',
+    'Record The Harvest Failure',
     'Responders Engaged',
     'Record The Workflow Failure',
     'Respond Failed',
@@ -101,7 +103,7 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
 };
 
 /** How many branches the one Parallel of each workflow has (0: no Parallel). */
-const PARALLEL_BRANCHES: Readonly<Record<WorkflowName, number>> = { respond: 3, resolve: 2, acknowledge: 2, rollback: 0 };
+const PARALLEL_BRANCHES: Readonly<Record<WorkflowName, number>> = { respond: 4, resolve: 2, acknowledge: 2, rollback: 0 };
 
 
 let raw: CloudFormationTemplate;
@@ -263,6 +265,7 @@ describe('respond: paging and the responders', () => {
       'Open The Incident Channel',
       'Did The First Page Go Out?',
       'Contain The Model',
+      'Harvest Regression Cases',
     ]);
     expect(engage.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Workflow Failure' }]);
     expect(statesOf('respond')['Responders Engaged']).toMatchObject({ Type: 'Succeed' });
@@ -605,5 +608,23 @@ describe('state machine roles', () => {
     for (const workflow of WORKFLOWS) {
       template.hasResource('AWS::StepFunctions::StateMachine', { Metadata: Match.objectLike({ 'firebreak:workflow': workflow }) });
     }
+  });
+});
+
+describe('respond: harvesting regression cases', () => {
+  test('harvests in a branch of Engage Responders of its own, its failure recorded without stopping the others', () => {
+    const branch = (statesOf('respond')['Engage Responders'].Branches ?? []).find((b) => b.StartAt === 'Harvest Regression Cases');
+    expect(Object.keys(branch?.States ?? {}).sort()).toEqual(['Harvest Regression Cases', 'Record The Harvest Failure']);
+    expect(branch?.States['Harvest Regression Cases']).toMatchObject({
+      Type: 'Task',
+      Parameters: { FunctionName: lambdaArn('harvest-cases'), Payload: { 'incidentId.$': '$.record.incidentId' } },
+      ResultPath: null,
+      End: true,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record The Harvest Failure' }],
+    });
+    expect(branch?.States['Record The Harvest Failure'].Parameters).toEqual({
+      FunctionName: lambdaArn('record-task-failure'),
+      Payload: { 'incidentId.$': '$.record.incidentId', task: 'harvest-cases', 'error.$': '$.error' },
+    });
   });
 });

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { harvestIncidentCases, type IncidentHarvest } from '../core/corpus/harvest-incident';
+import { engagement } from './engagement-runtime';
+import { recordsRuntime } from './records-runtime';
+
+/** Input of `Harvest Regression Cases`. */
+export const HarvestCasesInputSchema = z.object({ incidentId: z.string().min(1) });
+
+/**
+ * Task `Harvest Regression Cases` of `respond` and `resolve`: the incident's
+ * failing prompts become redacted, classified, deduplicated regression cases
+ * committed to `corpus/` of the records repository. Idempotent.
+ *
+ * Environment: the runtimes' (`TABLE_NAME`, the policy, vendor credentials
+ * for the channel post), the records and evidence settings (see
+ * `records-runtime.ts`), and `FIREBREAK_CANARY` (the canary token planted in
+ * the models' system prompts, when there is one).
+ */
+export async function handler(event: unknown): Promise<IncidentHarvest> {
+  const { incidentId } = HarvestCasesInputSchema.parse(event);
+  const deps = await engagement();
+  const { records, evidence, scanner } = recordsRuntime();
+  const canary = process.env.FIREBREAK_CANARY;
+  return harvestIncidentCases(
+    { store: deps.store, clock: deps.clock, policy: deps.policy, channel: deps.channel, records, evidence, scanner, ...(canary ? { canary } : {}) },
+    incidentId,
+  );
+}
