@@ -1,6 +1,9 @@
+import { corpusCommand } from './commands/corpus';
 import { drillCommand } from './commands/drill';
 import { incidentsCommand } from './commands/incidents';
 import { processIo, type CliIo } from './commands/io';
+import { postmortemCommand } from './commands/postmortem';
+import { reviewCommand } from './commands/review';
 import { sloCommand } from './commands/slo';
 import { upCommand } from './commands/up';
 
@@ -11,6 +14,14 @@ const USAGE = `usage: firebreak <command>
   slo check [--file PATH]          validate runbooks/slos.yaml
   drill <scenario> [--json]        rehearse an incident end to end on this machine
                                    (jailbreak-spike, latency-regression, never-event)
+  corpus add --from FILE           harvest evidence into regression cases (redacted, classified, deduplicated)
+  corpus stats [--json]            what the adversarial corpus holds
+  corpus export --format promptfoo|garak [--out FILE]
+  corpus replay --target URL [--model M] [--concurrency N] [--junit FILE]
+                                   replay every active case against an OpenAI-compatible endpoint (release gate)
+  postmortem draft ID [--url URL]  draft the incident's blameless postmortem on a running Firebreak
+  postmortem lint FILE...          flag blaming language (exit 1 when found)
+  review weekly [--week YYYY-Www]  prepare the weekly postmortem review on a running Firebreak
 `;
 
 /** Runs the CLI; returns the exit code. */
@@ -23,6 +34,12 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return incidentsCommand(args, io);
     case 'drill':
       return drillCommand(args, io);
+    case 'corpus':
+      return corpusCommand(args, io);
+    case 'postmortem':
+      return postmortemCommand(args, io);
+    case 'review':
+      return reviewCommand(args, io);
     case 'slo':
       // sloCommand writes whole lines without their newline.
       return sloCommand(args, { stdout: (line) => io.stdout(`${line}\n`), stderr: (line) => io.stderr(`${line}\n`) });
