@@ -8,7 +8,7 @@ import type { Clock, IncidentStore } from '../ports';
 import type { RecordsRepository } from '../records/records-repository';
 import { casePath, serializeCase, type RegressionCase } from './case';
 import { CorpusIndex } from './corpus-index';
-import { loadCorpus } from './corpus-store';
+import { loadFingerprints, readStoredCase } from './corpus-store';
 import { parseEvidence, type EvidenceItem, type SkippedLine } from './evidence-formats';
 import type { EvidenceSource } from './evidence-source';
 import { harvestCases } from './harvest';
@@ -104,8 +104,9 @@ export async function harvestIncidentCases(deps: HarvestIncidentDeps, incidentId
   }
   const items = itemsOfIncident(parsedItems, incident, sloOf(deps.policy, incident)?.window);
 
-  const stored = await loadCorpus(deps.records);
-  const byId = new Map(stored.cases.map((c) => [c.id, c]));
+  // The index needs fingerprints only; a stored case is read in full when the harvest meets it.
+  const { entries } = await loadFingerprints(deps.records);
+  const known = new Set(entries.map((e) => e.id));
   const result = await harvestCases(
     {
       items,
@@ -122,7 +123,7 @@ export async function harvestIncidentCases(deps: HarvestIncidentDeps, incidentId
       now,
       ...(deps.canary === undefined ? {} : { canary: deps.canary }),
     },
-    { scanner: deps.scanner, index: CorpusIndex.fromCases(stored.cases), existing: (id) => byId.get(id) },
+    { scanner: deps.scanner, index: CorpusIndex.fromEntries(entries), existing: (id) => (known.has(id) ? readStoredCase(deps.records, id) : undefined) },
   );
 
   const changed = [...result.created, ...result.updated];

@@ -80,7 +80,7 @@ export interface HarvestDeps {
   /** The corpus index; new cases are added to it as they are made. */
   readonly index: CorpusIndex;
   /** The stored case with this id, if any. */
-  readonly existing: (id: string) => RegressionCase | undefined;
+  readonly existing: (id: string) => RegressionCase | undefined | Promise<RegressionCase | undefined>;
   /** Estimated similarity from which a new case is linked to an earlier one (default {@link DEFAULT_NEAR_DUP_THRESHOLD}). */
   readonly nearDupThreshold?: number;
 }
@@ -320,7 +320,7 @@ export async function harvestCases(input: HarvestInput, deps: HarvestDeps): Prom
       continue;
     }
     if (alreadyCounted.has(id)) continue;
-    const stored = deps.existing(id);
+    const stored = await deps.existing(id);
     const indexed = deps.index.findExact(textHash);
     if (stored === undefined && indexed !== undefined) {
       throw new CorpusConsistencyError(`the corpus index has ${indexed} for text hash ${textHash.slice(0, 16)}… but the store has no such case`);
