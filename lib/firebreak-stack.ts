@@ -18,6 +18,7 @@ import {
 } from './constructs/recovery-verification';
 import { CorpusHarvest } from './constructs/corpus-harvest';
 import { RecordsAccess, recordsSettingsFromContext } from './constructs/records-access';
+import { WeeklyReviewWorkflow, weeklyReviewSettingsFromContext, type WeeklyReviewSettings } from './constructs/weekly-review-workflow';
 import { ResolveWorkflow } from './constructs/resolve-workflow';
 import { RespondWorkflow } from './constructs/respond-workflow';
 import { RollbackWorkflow } from './constructs/rollback-workflow';
@@ -60,6 +61,13 @@ export interface FirebreakStackProps extends StackProps {
    *   `prometheus`); see {@link SliSourceSettings}
    */
   readonly sliSource?: SliSourceSettings;
+
+  /**
+   * When and where the weekly review is made.
+   *
+   * @default - read from CDK context: `weeklyReviewSchedule`, `reviewChannel`
+   */
+  readonly weeklyReview?: WeeklyReviewSettings;
 }
 
 /**
@@ -116,6 +124,9 @@ export class FirebreakStack extends Stack {
   /** `harvest-cases`, shared by `respond` and `resolve`. */
   public readonly corpusHarvest: CorpusHarvest;
 
+  /** The `weekly-review` workflow and its schedule. */
+  public readonly weeklyReviewWorkflow: WeeklyReviewWorkflow;
+
   /** The `respond` workflow. */
   public readonly respondWorkflow: RespondWorkflow;
 
@@ -129,7 +140,7 @@ export class FirebreakStack extends Stack {
   public readonly pipelineAlarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps = {}) {
-    const { vendorSettings, modelControlPlane, sliSource, ...stackProps } = props;
+    const { vendorSettings, modelControlPlane, sliSource, weeklyReview, ...stackProps } = props;
     super(scope, id, {
       description: 'Firebreak: incident response for AI model services',
       ...stackProps,
@@ -151,12 +162,24 @@ export class FirebreakStack extends Stack {
       settings: sliSource ?? sliSourceSettingsFromContext(this.node),
     });
     this.records = new RecordsAccess(this, 'Records', { settings: recordsSettingsFromContext(this.node) });
+    this.weeklyReviewWorkflow = new WeeklyReviewWorkflow(this, 'WeeklyReviewWorkflow', {
+      incidentTable: this.incidentTable,
+      records: this.records,
+      vendorCredentials: this.vendorCredentials,
+      settings: weeklyReview ?? weeklyReviewSettingsFromContext(this.node),
+    });
     this.corpusHarvest = new CorpusHarvest(this, 'CorpusHarvest', {
       incidentTable: this.incidentTable,
       records: this.records,
       vendorCredentials: this.vendorCredentials,
     });
-    this.resolveWorkflow = new ResolveWorkflow(this, 'ResolveWorkflow', { engagement: this.engagement });
+    this.resolveWorkflow = new ResolveWorkflow(this, 'ResolveWorkflow', {
+      engagement: this.engagement,
+      incidentTable: this.incidentTable,
+      vendorCredentials: this.vendorCredentials,
+      records: this.records,
+      harvestCases: this.corpusHarvest.harvestCases,
+    });
     this.acknowledgeWorkflow = new AcknowledgeWorkflow(this, 'AcknowledgeWorkflow', { engagement: this.engagement });
     this.rollbackWorkflow = new RollbackWorkflow(this, 'RollbackWorkflow', {
       incidentTable: this.incidentTable,
@@ -193,6 +216,8 @@ export class FirebreakStack extends Stack {
       'roll-back-model': this.rollbackWorkflow.rollBackModel,
       'check-recovery': this.recoveryVerification.checkRecovery,
       'harvest-cases': this.corpusHarvest.harvestCases,
+      ...this.resolveWorkflow.functions,
+      'weekly-review': this.weeklyReviewWorkflow.prepareWeeklyReview,
       'alertmanager-intake': this.alertIntake.alertmanagerIntake,
       'cloudwatch-intake': this.alertIntake.cloudwatchIntake,
       ...this.engagement.all,
@@ -204,10 +229,12 @@ export class FirebreakStack extends Stack {
         resolve: this.resolveWorkflow.stateMachine,
         acknowledge: this.acknowledgeWorkflow.stateMachine,
         rollback: this.rollbackWorkflow.stateMachine,
+        'weekly-review': this.weeklyReviewWorkflow.stateMachine,
       },
-      deadLetterQueues: Object.fromEntries(
-        Object.entries(this.alertIntake.deadLetterQueues).map(([name, dlq]) => [name, dlq.queue]),
-      ),
+      deadLetterQueues: {
+        ...Object.fromEntries(Object.entries(this.alertIntake.deadLetterQueues).map(([name, dlq]) => [name, dlq.queue])),
+        'weekly-review-schedule': this.weeklyReviewWorkflow.scheduleDeadLetters.queue,
+      },
       functions: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.function])),
     });
 
@@ -244,6 +271,10 @@ export class FirebreakStack extends Stack {
     });
     new CfnOutput(this, 'IncidentTableName', { value: this.incidentTable.tableName });
     new CfnOutput(this, 'RespondStateMachineArn', { value: this.respondWorkflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'WeeklyReviewStateMachineArn', {
+      description: 'The weekly-review workflow, started weekly by EventBridge Scheduler (by hand: {"week":"2026-W47"})',
+      value: this.weeklyReviewWorkflow.stateMachine.stateMachineArn,
+    });
     new CfnOutput(this, 'ResolveStateMachineArn', { value: this.resolveWorkflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AcknowledgeStateMachineArn', {
       value: this.acknowledgeWorkflow.stateMachine.stateMachineArn,

@@ -10,6 +10,7 @@ import { wireVendors, type VendorWiring } from './vendors';
 import { DynamoDbModelControlPlane } from '../lambdas/adapters/dynamodb-model-control-plane';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-client';
 import { demoModelControlState } from './demo-model/in-memory-control-plane';
+import { CANARY_TOKEN } from './demo-model/versions';
 import { DemoSliSource } from './demo-model/demo-sli-source';
 import { startDemoModel } from './demo-model/server';
 import { DEFAULT_MODEL } from './demo-model/versions';
@@ -18,6 +19,9 @@ import { runtime } from '../lambdas/handlers/runtime';
 import type { IncidentStore, SignalInbox } from '../lambdas/core/ports';
 import { ensureTable, LOCAL_AWS, startLocalDynamoDb } from './local-dynamodb';
 import { PipelineMetrics } from './metrics';
+import { handler as draftPostmortem } from '../lambdas/handlers/draft-postmortem';
+import { recordsRuntime } from '../lambdas/handlers/records-runtime';
+import { IncidentNotFoundError, InvalidInputError } from '../lambdas/core/errors';
 import { startHttpServer } from './server';
 import { LocalWorkflowEngine } from './workflows/local-workflow-engine';
 import { startStepFunctionsApi } from './workflows/stepfunctions-api-server';
@@ -25,6 +29,16 @@ import { workflowsFromTemplate } from './workflows/template-workflows';
 
 /** Where the project lives: handlers are loaded relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/**
+ * The records and evidence settings the user gave, read once: targets started
+ * later in the same process (tests) must not inherit another target's data dir.
+ */
+const USER_SETTINGS = {
+  recordsRepo: process.env.FIREBREAK_RECORDS_REPO || undefined,
+  evidenceRoot: process.env.FIREBREAK_EVIDENCE_ROOT || undefined,
+  postmortemTemplate: process.env.FIREBREAK_POSTMORTEM_TEMPLATE || undefined,
+};
 
 /** Options of the embedded target. */
 export interface EmbeddedOptions {
@@ -45,6 +59,12 @@ export interface EmbeddedOptions {
   /** A template synthesized already (tests reuse one); synthesized at start otherwise. */
   readonly template?: CloudFormationTemplate;
   /** Start the demo model service (OpenAI-compatible) obeying the local control plane. @default true */
+  /**
+   * The records repository (`corpus/`, `postmortems/`, `reviews/`): a
+   * directory (local git) or `github://owner/repo`.
+   * @default `FIREBREAK_RECORDS_REPO`, else `<data dir>/records`
+   */
+  readonly recordsRepo?: string;
   readonly demoModel?: boolean;
   /** Multiplies the demo model's modelled delays (drills and tests shorten them). @default 1 */
   readonly demoModelDelayScale?: number;
@@ -152,6 +172,11 @@ async function startOn(
     RESPOND_STATE_MACHINE_ARN: String(intakeEnv.RESPOND_STATE_MACHINE_ARN),
     FIREBREAK_POLICY_FILE: path.resolve(options.policyFile ?? process.env.FIREBREAK_POLICY_FILE ?? path.join(PROJECT_ROOT, 'runbooks', 'slos.yaml')),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Records (corpus/, postmortems/, reviews/) go to a local git repository under the data dir unless
+    // FIREBREAK_RECORDS_REPO names another one; evidence files are read from under the data dir.
+    FIREBREAK_RECORDS_REPO: options.recordsRepo ?? USER_SETTINGS.recordsRepo ?? path.join(dataDir, 'records'),
+    FIREBREAK_EVIDENCE_ROOT: path.resolve(USER_SETTINGS.evidenceRoot ?? dataDir),
+    FIREBREAK_POSTMORTEM_TEMPLATE: path.resolve(USER_SETTINGS.postmortemTemplate ?? path.join(PROJECT_ROOT, 'runbooks', 'postmortem-template.md')),
   });
   const slackEnv = findFunctionEnv(template, 'lambdas/handlers/slack-events.ts');
   process.env.RESOLVE_STATE_MACHINE_ARN = String(slackEnv.RESOLVE_STATE_MACHINE_ARN);
@@ -178,13 +203,16 @@ async function startOn(
     const demo = await startDemoModel({
       port: 0,
       controlPlane,
-      evidenceFile: path.join(dataDir, 'evidence', 'support-llm-guardrail-failures.jsonl'),
+      // Where the adversarial-refusal-rate SLO's evidence setting points (file://evidence/support-bot/…).
+      evidenceFile: path.join(dataDir, 'evidence', 'support-bot', 'adversarial-probes.jsonl'),
       delays: { scale: options.demoModelDelayScale ?? 1 },
     });
     cleanups.push(() => demo.close());
     demoUrl = demo.url;
     // Recovery checks read the demo model's own metrics, scraped every second for windowed rates.
     process.env.FIREBREAK_DEMO_MODEL_URL = demo.url;
+    // Its hidden system prompt carries this canary: harvested cases check that replays never leak it.
+    process.env.FIREBREAK_CANARY ??= CANARY_TOKEN;
     process.env.FIREBREAK_SLI_SOURCE ??= 'demo';
   }
   registerSliSource('demo', () => {
@@ -207,6 +235,16 @@ async function startOn(
       getJson: vendors.routes,
       store: rt.store,
       metrics,
+      records: recordsRuntime().records,
+      actions: {
+        // `firebreak postmortem draft ID`: the resolve workflow's Draft The Postmortem task, on demand.
+        draftPostmortem: async (id) => {
+          if ((await rt.store.get(id)) === undefined) throw new IncidentNotFoundError(id);
+          return draftPostmortem({ incidentId: id });
+        },
+        // `firebreak review weekly`: an execution of the synthesized weekly-review workflow, as the schedule starts it.
+        weeklyReview: (week) => runWeeklyReview(engine, week),
+      },
     },
     { host: options.host ?? '127.0.0.1', port: options.port ?? Number(process.env.FIREBREAK_PORT ?? 8787) },
   );
@@ -233,6 +271,26 @@ async function startOn(
       for (const cleanup of cleanups.reverse()) await cleanup();
     },
   };
+}
+
+/**
+ * Starts the `weekly-review` workflow (input `{week?}`, as the schedule or a
+ * person starts it) and waits for its result: `{week, path, link, summary, …}`.
+ *
+ * @throws InvalidInputError for a week the task refuses; WorkflowExecutionError when it fails otherwise
+ */
+async function runWeeklyReview(engine: LocalWorkflowEngine, week: string | undefined): Promise<unknown> {
+  const arn = engine.arnOf('weekly-review');
+  if (arn === undefined) throw new Error('the template has no weekly-review workflow');
+  const execution = engine.start(arn, `review-${week ?? 'latest'}-${Date.now()}`, JSON.stringify(week === undefined ? {} : { week }));
+  await execution.done;
+  if (execution.status !== 'SUCCEEDED') {
+    const cause = execution.cause ?? execution.error ?? execution.status;
+    if (/InvalidInputError/.test(`${execution.error ?? ''} ${cause}`)) throw new InvalidInputError('weekly review request', [{ path: 'week', message: String(cause) }]);
+    throw new Error(`the weekly-review execution ${execution.status.toLowerCase()}: ${cause}`);
+  }
+  const output = JSON.parse(execution.output ?? '{}') as { review?: unknown };
+  return output.review ?? output;
 }
 
 /**

@@ -72,7 +72,16 @@ export async function weeklyReviewDeps(): Promise<WeeklyReviewDeps> {
         ? slackNotConfigured
         : new SlackReviewChannel({ token: config.slackBotToken, channel: channelId, ...(config.slackApiUrl === undefined ? {} : { slackApiUrl: config.slackApiUrl }) });
   }
-  return { store: rt.store, records, clock: rt.clock, slos: rt.policy().slos, ...(channel === undefined ? {} : { channel }) };
+  // With Firebreak's pages reachable (FIREBREAK_PUBLIC_URL), the summary links the review page.
+  const publicUrl = (process.env.FIREBREAK_PUBLIC_URL ?? '').replace(/\/+$/, '');
+  return {
+    store: rt.store,
+    records,
+    clock: rt.clock,
+    slos: rt.policy().slos,
+    ...(channel === undefined ? {} : { channel }),
+    ...(publicUrl === '' ? {} : { reviewLink: (week: string) => `${publicUrl}/reviews/${week}` }),
+  };
 }
 
 /**

@@ -74,6 +74,39 @@ export interface FollowUpWorkflowProps extends FollowUpWorkflowOptions {
 
   /** The `Comment` of the channel update task: what it posts and how it changes the pinned summary. */
   readonly channelUpdateComment: string;
+
+  /**
+   * Steps that run after the `Parallel` and before the final `Succeed`
+   * (`resolve`: harvest the regression cases, draft the postmortem).
+   *
+   * @default - none: the `Parallel` goes straight to the `Succeed`
+   */
+  readonly after?: FollowUpAfterSteps;
+}
+
+/** What {@link FollowUpAfterSteps.build} made. */
+export interface FollowUpSteps {
+  /** The first of the steps. */
+  readonly start: sfn.IChainable;
+  /** The functions the steps invoke: the state machine may invoke them too (and no others). */
+  readonly invokedFunctions: readonly FirebreakFunction[];
+}
+
+/** Steps a follow-up workflow runs after its `Parallel`. */
+export interface FollowUpAfterSteps {
+  /**
+   * What the steps do, as a phrase that completes "…, then": added to the
+   * state machine's comment and to the final `Succeed`'s comment.
+   */
+  readonly summary: string;
+
+  /**
+   * Builds the steps. Called once, while the workflow is constructed, with
+   * the workflow itself as `scope` (so the steps' constructs, and the
+   * functions made for them, live under it) and the final `Succeed` as
+   * `done`: every path of the steps, failure paths included, must end there.
+   */
+  build(scope: Construct, done: sfn.State): FollowUpSteps;
 }
 
 /**
@@ -86,6 +119,9 @@ export interface FollowUpWorkflowProps extends FollowUpWorkflowOptions {
  * branch retries `VendorTransientError` with backoff; a failure that survives
  * its retries is written to the incident timeline and does not stop the
  * other branch.
+ *
+ * Then, when given ({@link FollowUpWorkflowProps.after}), further steps
+ * run before the final `Succeed`.
  *
  * STANDARD type, JSONPath, execution timeout 30 minutes, logging level ALL,
  * X-Ray tracing. `ResolveWorkflow` and `AcknowledgeWorkflow` are its two
@@ -146,16 +182,18 @@ export class FollowUpWorkflow extends Construct {
       .branch(pageAction)
       .branch(updateChannel);
 
+    const then = props.after === undefined ? '' : `, then ${props.after.summary}`;
+    const done = new sfn.Succeed(this, 'Done', {
+      stateName: stateNames.done,
+      comment: `The page is ${props.event} and the channel updated${then} (or each failure is on the timeline).`,
+    });
+    const after = props.after?.build(this, done);
+
     const stateMachine = new FirebreakStateMachine(this, 'Workflow', {
       workflow,
-      comment: `${workflow}: ${workflow} the PagerDuty incident and update the Slack incident channel`,
-      definition: followUp.next(
-        new sfn.Succeed(this, 'Done', {
-          stateName: stateNames.done,
-          comment: `The page is ${props.event} and the channel updated (or each failure is on the timeline).`,
-        }),
-      ),
-      invokedFunctions: [props.pageFunction, engagement.updateChannel, engagement.recordTaskFailure].map((fn) => fn.function),
+      comment: `${workflow}: ${workflow} the PagerDuty incident and update the Slack incident channel${then}`,
+      definition: followUp.next(after?.start ?? done),
+      invokedFunctions: [props.pageFunction, engagement.updateChannel, engagement.recordTaskFailure, ...(after?.invokedFunctions ?? [])].map((fn) => fn.function),
       timeout: Duration.minutes(30),
       logExecutionData: props.logExecutionData,
       logRetention: props.logRetention,

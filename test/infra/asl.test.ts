@@ -24,9 +24,9 @@ function workflowNames(): unknown[] {
     .map((resource) => resource.Metadata?.['firebreak:workflow']);
 }
 
-test('tags every state machine with a firebreak:workflow name: respond, resolve, acknowledge and rollback', () => {
+test('tags every state machine with a firebreak:workflow name: respond, resolve, acknowledge, rollback and weekly-review', () => {
   const names = workflowNames();
-  expect([...names].sort()).toEqual(['acknowledge', 'resolve', 'respond', 'rollback']);
+  expect([...names].sort()).toEqual(['acknowledge', 'resolve', 'respond', 'rollback', 'weekly-review']);
   for (const name of names) {
     expect(name).toEqual(expect.stringMatching(/^[a-z]+(-[a-z]+)*$/));
   }
@@ -45,8 +45,8 @@ test.each(
   expect(result.isValid).toBe(true);
 });
 
-test('validates all four workflow definitions', () => {
+test('validates all five workflow definitions', () => {
   expect(
     Object.values(testTemplate().Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine'),
-  ).toHaveLength(4);
+  ).toHaveLength(5);
 });

@@ -20,9 +20,9 @@ function assetDirOf(handler: (typeof HANDLERS)[number]): string {
   return path.join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
 }
 
-test('bundles every handler entry locally with esbuild, one asset each', () => {
+test('bundles every handler entry locally with esbuild, one asset each (plus the postmortem template layer)', () => {
   const dirs = fs.readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-  expect(dirs).toHaveLength(HANDLERS.length);
+  expect(dirs).toHaveLength(HANDLERS.length + 1);
 });
 
 test.each(HANDLERS)('bundles lambdas/handlers/%s.ts into index.js with a source map', (handler) => {

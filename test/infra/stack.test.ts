@@ -368,8 +368,8 @@ describe('alert intake', () => {
     template.hasOutput('AlarmTopicArn', { Value: { Ref: Match.anyValue() } });
   });
 
-  test('makes every queue TLS-only, encrypted and kept for 14 days', () => {
-    expect(queueIds()).toHaveLength(3);
+  test('makes every queue TLS-only, encrypted and kept for 14 days (the three intake dead-letter queues and the review schedule\'s)', () => {
+    expect(queueIds()).toHaveLength(4);
     for (const id of queueIds()) {
       expect(raw.Resources[id].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -489,6 +489,8 @@ describe('IAM', () => {
       [JSON.stringify([ref(roleIdOf('slack-events'))]), [resolve, acknowledge, rollback]],
       [JSON.stringify([ref(roleIdOf('pagerduty-webhook'))]), [resolve, acknowledge]],
       [JSON.stringify([ref(view.stateMachineRoleId('respond'))]), [resolve]],
+      // EventBridge Scheduler starts the weekly review.
+      [JSON.stringify([ref(scheduleRoleId())]), [ref(view.stateMachineId('weekly-review'))]],
     ]);
     expect([...byRole.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [role, resources] of expected) {
@@ -514,10 +516,19 @@ describe('IAM', () => {
         'update-channel',
       ],
     ],
-    ['resolve', ['record-task-failure', 'resolve-page', 'update-channel']],
+    ['resolve', ['draft-postmortem', 'harvest-cases', 'record-task-failure', 'resolve-page', 'update-channel']],
     ['acknowledge', ['acknowledge-page', 'record-task-failure', 'update-channel']],
     ['rollback', ['check-recovery', 'escalate-incident', 'record-task-failure', 'roll-back-model', 'update-channel']],
   ] as const)('lets the %s state machine invoke only its task functions', (workflow, handlers) => {
     expect(view.invokableFunctionIds(view.stateMachineRoleId(workflow))).toEqual(handlers.map(functionId).sort());
   });
 });
+
+/** The logical id of the weekly review schedule's role. */
+function scheduleRoleId(): string {
+  const ids = Object.entries(raw.Resources)
+    .filter(([id, resource]) => resource.Type === 'AWS::IAM::Role' && id.startsWith('WeeklyReviewWorkflowScheduleRole'))
+    .map(([id]) => id);
+  expect(ids).toHaveLength(1);
+  return ids[0] ?? '';
+}

@@ -9,6 +9,7 @@ export const HANDLERS = [
   'cloudwatch-intake',
   'confirm-breach',
   'contain-model',
+  'draft-postmortem',
   'escalate-incident',
   'harvest-cases',
   'open-channel',
@@ -22,12 +23,14 @@ export const HANDLERS = [
   'settle-rollback-approval',
   'slack-events',
   'update-channel',
+  'weekly-review',
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 /** The functions that talk to PagerDuty or Slack, and only they. */
 export const VENDOR_HANDLERS: readonly HandlerName[] = [
   'acknowledge-page',
+  'draft-postmortem',
   'escalate-incident',
   'harvest-cases',
   'open-channel',
@@ -43,7 +46,7 @@ export const VENDOR_HANDLERS: readonly HandlerName[] = [
 export const MODEL_CONTROL_HANDLERS: readonly HandlerName[] = ['contain-model', 'roll-back-model', 'slack-events'];
 
 /** The workflows of the stack (`firebreak:workflow` metadata). */
-export const WORKFLOWS = ['respond', 'resolve', 'acknowledge', 'rollback'] as const;
+export const WORKFLOWS = ['respond', 'resolve', 'acknowledge', 'rollback', 'weekly-review'] as const;
 export type WorkflowName = (typeof WORKFLOWS)[number];
 
 /** One state of a definition. */

@@ -80,6 +80,10 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     'Record The Page Resolution Failure',
     'Update The Incident Channel',
     'Record The Channel Update Failure',
+    'Harvest Regression Cases',
+    'Record The Harvest Failure',
+    'Draft The Postmortem',
+    'Record The Postmortem Draft Failure',
     'Incident Resolved',
   ],
   acknowledge: [
@@ -100,10 +104,11 @@ const STATE_NAMES: Readonly<Record<WorkflowName, readonly string[]>> = {
     ...VERIFY_RECOVERY_STATES,
     'Rollback Done',
   ],
+  'weekly-review': ['Prepare The Weekly Review', 'Weekly Review Failed', 'Weekly Review Ready'],
 };
 
 /** How many branches the one Parallel of each workflow has (0: no Parallel). */
-const PARALLEL_BRANCHES: Readonly<Record<WorkflowName, number>> = { respond: 4, resolve: 2, acknowledge: 2, rollback: 0 };
+const PARALLEL_BRANCHES: Readonly<Record<WorkflowName, number>> = { respond: 4, resolve: 2, acknowledge: 2, rollback: 0, 'weekly-review': 0 };
 
 
 let raw: CloudFormationTemplate;
@@ -471,14 +476,14 @@ describe('respond: starting resolve', () => {
 });
 
 describe.each([
-  ['resolve', 'Close Out The Incident', 'Resolve The Page', 'resolve-page', 'Record The Page Resolution Failure', 'resolved', 'Incident Resolved'],
-  ['acknowledge', 'Spread The Acknowledgement', 'Acknowledge The Page', 'acknowledge-page', 'Record The Page Acknowledgement Failure', 'acknowledged', 'Acknowledgement Spread'],
-] as const)('the %s workflow', (workflow, parallelName, pageTask, pageHandler, pageFailure, event, succeeded) => {
-  test(`runs "${pageTask}" and "Update The Incident Channel" in parallel, then succeeds`, () => {
+  ['resolve', 'Close Out The Incident', 'Resolve The Page', 'resolve-page', 'Record The Page Resolution Failure', 'resolved', 'Incident Resolved', 'Harvest Regression Cases'],
+  ['acknowledge', 'Spread The Acknowledgement', 'Acknowledge The Page', 'acknowledge-page', 'Record The Page Acknowledgement Failure', 'acknowledged', 'Acknowledgement Spread', 'Acknowledgement Spread'],
+] as const)('the %s workflow', (workflow, parallelName, pageTask, pageHandler, pageFailure, event, succeeded, afterParallel) => {
+  test(`runs "${pageTask}" and "Update The Incident Channel" in parallel, then goes on to "${afterParallel}"`, () => {
     const definition = view.definition(workflow);
     expect(definition.StartAt).toBe(parallelName);
     const states = statesOf(workflow);
-    expect(states[parallelName]).toMatchObject({ Type: 'Parallel', ResultPath: null, Next: succeeded });
+    expect(states[parallelName]).toMatchObject({ Type: 'Parallel', ResultPath: null, Next: afterParallel });
     expect(states[parallelName].Branches?.map((branch) => branch.StartAt)).toEqual([pageTask, 'Update The Incident Channel']);
     expect(states[succeeded]).toMatchObject({ Type: 'Succeed' });
   });
@@ -603,8 +608,8 @@ describe('state machine roles', () => {
     }
   });
 
-  test('names the state machines respond, resolve, acknowledge and rollback', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
+  test('names the state machines respond, resolve, acknowledge, rollback and weekly-review', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 5);
     for (const workflow of WORKFLOWS) {
       template.hasResource('AWS::StepFunctions::StateMachine', { Metadata: Match.objectLike({ 'firebreak:workflow': workflow }) });
     }

@@ -120,7 +120,7 @@ describe('embedded target: paging on-call and the Slack incident channel', () =>
     expect(res.status).toBe(200);
     await target.engine.idle();
     const { incident: stored } = await show(incident.id);
-    expect(stored).toMatchObject({ status: 'resolved', resolution: { by: RESPONDER, via: 'slack' } });
+    expect(stored).toMatchObject({ status: 'closed', resolution: { by: RESPONDER, via: 'slack' } });
     expect(pd().events().filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key)).toEqual([incident.id]);
     expect(slack().calls().map((c) => c.method)).toContain('chat.update');
   });
@@ -138,7 +138,7 @@ describe('embedded target: paging on-call and the Slack incident channel', () =>
     expect((await post(`${target.url}/alerts/alertmanager`, webhook)).status).toBe(202);
     await target.engine.idle();
     const { incident: stored } = await show(incident.id);
-    expect(stored.status).toBe('resolved');
+    expect(stored.status).toBe('closed');
     expect(pd().events().filter((e) => e.event_action === 'resolve').map((e) => e.dedup_key)).toEqual([incident.id]);
   });
 

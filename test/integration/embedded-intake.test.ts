@@ -50,7 +50,8 @@ describe('embedded target: alert intake over HTTP', () => {
     expect(resolved.status).toBe(202);
     await target.engine.idle();
     const { incident } = await show(opened!.id);
-    expect(incident.status).toBe('resolved');
+    // Resolved, then closed once resolve drafted its postmortem.
+    expect(incident.status).toBe('closed');
     expect(incident.resolvedAt).toBeDefined();
     expect(await incidentFor('calibration-ece')).toBeUndefined();
   });
@@ -86,7 +87,7 @@ describe('embedded target: alert intake over HTTP', () => {
     expect(['open', 'mitigated']).toContain(incident!.status);
     await post(`${target.url}/alerts/cloudwatch`, cloudWatchStateChange('support-bot-prompt-injection-detected', 'OK'));
     await target.engine.idle();
-    expect((await show(incident!.id)).incident.status).toBe('resolved');
+    expect((await show(incident!.id)).incident.status).toBe('closed');
   });
 
   it('acknowledges a CloudWatch configuration change with 202 and opens nothing', async () => {
