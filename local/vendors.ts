@@ -89,6 +89,8 @@ export async function wireVendors(dataDir: string, env: NodeJS.ProcessEnv = proc
     setSimulated('SLACK_BOT_TOKEN', 'xoxb-firebreak-simulated');
     setSimulated('SLACK_API_URL', slack.url);
     routes['/simulators/slack'] = () => ({ calls: slack.calls() });
+    // The weekly review's summary goes to a review channel: one in the simulated workspace unless one is named.
+    if (real(env, 'FIREBREAK_REVIEW_CHANNEL') === undefined) setSimulated('FIREBREAK_REVIEW_CHANNEL', await createReviewChannel(slack.url));
     services.push({ name: 'Slack', mode: `simulated: Web API on ${slack.url} (GET /simulators/slack)` });
   }
   if (real(env, 'SLACK_SIGNING_SECRET') === undefined) {
@@ -104,6 +106,18 @@ export async function wireVendors(dataDir: string, env: NodeJS.ProcessEnv = proc
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** Creates `#postmortem-review` in the Slack simulator (Web API `conversations.create`) and returns its id. */
+async function createReviewChannel(apiUrl: string): Promise<string> {
+  const res = await fetch(`${apiUrl.replace(/\/+$/, '')}/conversations.create`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer xoxb-firebreak-simulated', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ name: 'postmortem-review' }).toString(),
+  });
+  const body = (await res.json()) as { ok?: boolean; channel?: { id?: string }; error?: string };
+  if (body.ok !== true || body.channel?.id === undefined) throw new Error(`the Slack simulator did not create the review channel: ${body.error ?? res.status}`);
+  return body.channel.id;
 }
 
 /** A random secret kept in the data dir, so signed test requests keep working across restarts. */

@@ -26,7 +26,8 @@ describe('firebreak drill (in-process, embedded target and demo model)', () => {
     expect(report.sli.final?.withinObjective).toBe(true);
     expect(report.timings.faultToMitigatedMs).toBeGreaterThan(0);
     expect(report.simulators.pagerduty?.by['POST /v2/enqueue']).toBeGreaterThanOrEqual(1);
-    expect(report.simulators.slack?.by['conversations.create']).toBe(1);
+    // The review channel at start, then the incident channel.
+    expect(report.simulators.slack?.by['conversations.create']).toBe(2);
     expect(report.modelAfter).toMatchObject({ killSwitch: true });
     expect(report.durationMs).toBeLessThan(60_000);
   }, 70_000);

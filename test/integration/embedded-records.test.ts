@@ -111,6 +111,9 @@ describe('embedded target: regression cases, postmortem and review in the record
     const review = await post(`${target.url}/reviews/weekly`, { week: isoWeek(new Date()) });
     expect(review.status).toBe(200);
     expect(fs.existsSync(path.join(records, 'reviews', `${isoWeek(new Date())}.md`))).toBe(true);
+    // Its Block Kit summary went to the review channel of the simulated workspace.
+    const reviewChannel = process.env.FIREBREAK_REVIEW_CHANNEL ?? '';
+    expect(target.simulators.slack?.messages(reviewChannel).some((m) => JSON.stringify(m).includes(isoWeek(new Date())))).toBe(true);
 
     // Nothing planted reaches the records repository, the timeline, the pages or Slack in the clear.
     const everywhere = [

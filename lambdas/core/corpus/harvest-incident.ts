@@ -10,7 +10,7 @@ import { casePath, serializeCase, type RegressionCase } from './case';
 import { CorpusIndex } from './corpus-index';
 import { loadFingerprints, readStoredCase } from './corpus-store';
 import { parseEvidence, type EvidenceItem, type SkippedLine } from './evidence-formats';
-import type { EvidenceSource } from './evidence-source';
+import { EvidenceUnavailableError, type EvidenceSource } from './evidence-source';
 import { harvestCases } from './harvest';
 import { redactedExcerpt } from './redact';
 import type { SecretScanner } from './secret-scanner';
@@ -94,7 +94,17 @@ export async function harvestIncidentCases(deps: HarvestIncidentDeps, incidentId
     return { evidenceUri: 'none', created: 0, merged: 0, nearDuplicates: 0, skipped: 0, caseIds: [], committed: false };
   }
 
-  const documents = await deps.evidence.fetch(uri);
+  let documents;
+  try {
+    documents = await deps.evidence.fetch(uri);
+  } catch (error) {
+    // No evidence file yet means no failing prompt was recorded (a latency breach, say): nothing to harvest.
+    if (!(error instanceof EvidenceUnavailableError) || error.code !== 'not-found') throw error;
+    await deps.store.appendTimeline([
+      firebreakEntry(incident.id, `${incident.id}:corpus.no_evidence:${uri}`, 'corpus.no_evidence', `No failing prompts recorded at ${uri} (not found): no regression cases harvested`, now, { evidenceUri: uri }),
+    ]);
+    return { evidenceUri: uri, created: 0, merged: 0, nearDuplicates: 0, skipped: 0, caseIds: [], committed: false };
+  }
   const parsedItems: EvidenceItem[] = [];
   const skipped: SkippedLine[] = [];
   for (const document of documents) {
