@@ -10,8 +10,8 @@
  * temp dir, as the records repository holds them.
  *
  * Measured:
- * 1. Load: read the 100,000 files, parse each with `parseCase` (full schema
- *    check), keep the fingerprint, build the `CorpusIndex`.
+ * 1. Load: read the 100,000 files, check and keep each fingerprint
+ *    (`fingerprintOf`, as a harvest does), build the `CorpusIndex`.
  * 2. Add: `harvestCases` for 100 new evidence items (real redaction with
  *    secretlint, classification, exact and near-duplicate checks against
  *    the 100,000) — half near-variants of stored prompts, half new.
@@ -29,6 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { SecretlintSecretScanner } from '../lambdas/adapters/secretlint-secret-scanner';
 import { casePath, parseCase, serializeCase, type RegressionCase } from '../lambdas/core/corpus/case';
 import { CorpusIndex, type IndexEntry } from '../lambdas/core/corpus/corpus-index';
+import { fingerprintOf } from '../lambdas/core/corpus/corpus-store';
 import type { EvidenceItem } from '../lambdas/core/corpus/evidence-formats';
 import { harvestCases } from '../lambdas/core/corpus/harvest';
 import { encodeSignature, signatureOf } from '../lambdas/core/corpus/minhash';
@@ -120,8 +121,8 @@ async function main(): Promise<void> {
     const files = fs.readdirSync(path.join(dir, 'corpus'));
     const entries: IndexEntry[] = [];
     for (const file of files) {
-      const c = parseCase(fs.readFileSync(path.join(dir, 'corpus', file), 'utf8'), `corpus/${file}`);
-      entries.push({ id: c.id, text_hash: c.fingerprint.text_hash, minhash: c.fingerprint.minhash });
+      // What a harvest does (loadFingerprints): the fingerprint of each record; a met case is read in full.
+      entries.push(fingerprintOf(fs.readFileSync(path.join(dir, 'corpus', file), 'utf8'), `corpus/${file}`));
     }
     const index = CorpusIndex.fromEntries(entries);
     const loadMs = performance.now() - loadStart;
