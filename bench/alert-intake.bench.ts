@@ -11,6 +11,11 @@
  * 2. Sustained deliveries per second with 8 and 32 keep-alive clients, then
  *    the tail until every accepted signal is recorded. Target: ≥ 500/s.
  * 3. Peak RSS (sampled every 100 ms).
+ * 5. (Run last.) Fixed load: a set number of deliveries by 8 clients, and
+ *    what each cost: process CPU, event-loop thread CPU, and the loopback
+ *    requests to the local DynamoDB and Step Functions APIs. Unlike the
+ *    deliveries per second, these hardly depend on what else the machine
+ *    runs. See `fixed-load.ts`.
  * 4. (Run first, on the fresh target.) POST → PagerDuty trigger received by
  *    the built-in simulator, over sequential `PromptInjectionDetected`
  *    deliveries (flap hold 0 s), with the step breakdown from the engine
@@ -25,13 +30,19 @@
  * the run was correct (even if a target is missed), 1 when a delivery was
  * refused, failed or never recorded, or a page did not arrive exactly once.
  *
+ * The bench client POSTs with node:http and a keep-alive agent
+ * (BENCH_HTTP_CLIENT=fetch for the fetch client of earlier runs, which costs
+ * the shared event loop more per request).
+ *
  * Knobs (environment): BENCH_WARMUP (50), BENCH_SEQUENTIAL (1000),
  * BENCH_CLIENTS (8,32), BENCH_DURATION_MS (5000), BENCH_PD_WARMUP (20),
- * BENCH_PD_DELIVERIES (300; 0 skips the PagerDuty phase).
+ * BENCH_PD_DELIVERIES (300; 0 skips the PagerDuty phase), BENCH_FIXED_DELIVERIES
+ * (2000; 0 skips the fixed-load phase), BENCH_FIXED_CLIENTS (8).
  */
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,6 +51,7 @@ import type { LocalExecution } from '../local/workflows/local-workflow-engine';
 import type { RespondStateNames as RespondStateNamesType } from '../lib/constructs/respond-workflow';
 import { alertmanagerWebhook } from '../test/support/payloads';
 import { PAGE_ALERTNAME, PAGE_SLO, PAGE_STEPS, PAGE_TARGETS, pagerDutyTriggerPhase, type PageResult } from './pagerduty-trigger';
+import { fixedLoadPhase, type FixedLoadResult } from './fixed-load';
 import { round, summarize, type Summary } from './stats';
 
 // ---------------------------------------------------------------------------
@@ -52,6 +64,12 @@ function intFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+function httpClientFromEnv(): 'http' | 'fetch' {
+  const raw = process.env.BENCH_HTTP_CLIENT ?? 'http';
+  if (raw !== 'http' && raw !== 'fetch') throw new Error(`BENCH_HTTP_CLIENT must be http or fetch, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 const CONFIG = {
   warmup: intFromEnv('BENCH_WARMUP', 50),
   sequential: Math.max(1, intFromEnv('BENCH_SEQUENTIAL', 1000)),
@@ -59,6 +77,13 @@ const CONFIG = {
   durationMs: Math.max(1000, intFromEnv('BENCH_DURATION_MS', 5000)),
   pdWarmup: intFromEnv('BENCH_PD_WARMUP', 20),
   pdDeliveries: intFromEnv('BENCH_PD_DELIVERIES', 300),
+  fixedDeliveries: intFromEnv('BENCH_FIXED_DELIVERIES', 2000),
+  fixedClients: Math.max(1, intFromEnv('BENCH_FIXED_CLIENTS', 8)),
+  /**
+   * `http` (node:http, keep-alive agent) or `fetch` (the client of earlier runs). The client shares
+   * the event loop with the target; fetch costs that loop about 0.25 ms more per request here.
+   */
+  httpClient: httpClientFromEnv(),
   /** One request may take this long before it counts as failed. */
   requestTimeoutMs: 10_000,
   /** After posting stops, every accepted signal must be recorded within this. */
@@ -176,7 +201,7 @@ function nextDelivery(): string {
 
 interface PostResult {
   readonly status: number;
-  /** Milliseconds from just before `fetch` until the response headers arrived. */
+  /** Milliseconds from just before the request until the response headers arrived. */
   readonly ackMs: number;
   readonly signalId?: string;
   /** Why the answer is not the expected single fresh, mapped signal (undefined when it is). */
@@ -187,16 +212,36 @@ interface ReceiptBody {
   accepted?: { signalId?: unknown; duplicate?: unknown; slo?: unknown; mapped?: unknown }[];
 }
 
-/** POSTs one delivery; `t0` is taken just before `fetch`. */
-async function postDelivery(url: string, body: string, t0: number): Promise<PostResult> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    signal: AbortSignal.timeout(CONFIG.requestTimeoutMs),
+/** Keep-alive connections of the node:http client, as many as there are clients. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+/** POSTs a JSON body; resolves with the status, when the headers arrived (performance.now()) and the body. */
+function send(url: string, body: string): Promise<{ status: number; headersAt: number; text: string }> {
+  if (CONFIG.httpClient === 'fetch') {
+    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(CONFIG.requestTimeoutMs) }).then(async (res) => {
+      const headersAt = performance.now();
+      return { status: res.status, headersAt, text: await res.text() };
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, timeout: CONFIG.requestTimeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const headersAt = performance.now();
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headersAt, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${CONFIG.requestTimeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
   });
-  const ackMs = performance.now() - t0;
-  const text = await res.text();
+}
+
+/** POSTs one delivery; `t0` is taken just before the request is made. */
+async function postDelivery(url: string, body: string, t0: number): Promise<PostResult> {
+  const res = await send(url, body);
+  const ackMs = res.headersAt - t0;
+  const text = res.text;
   if (res.status !== 202) return { status: res.status, ackMs, problem: `HTTP ${res.status}: ${text.slice(0, 300)}` };
   let parsed: ReceiptBody;
   try {
@@ -416,6 +461,7 @@ function printReport(
   page: PageResult | undefined,
   sequential: SequentialResult,
   sustained: readonly SustainedResult[],
+  fixed: FixedLoadResult | undefined,
   memory: { startRssMb: number; peakRssMb: number; endRssMb: number },
   failures: readonly string[],
   wallMs: number,
@@ -424,7 +470,7 @@ function printReport(
   const lines: string[] = [];
   const seq = sequential;
   lines.push('');
-  lines.push(`Firebreak alert intake — embedded target (dynalite on disk, HTTP on 127.0.0.1), node ${process.version}, ${os.cpus().length} CPUs`);
+  lines.push(`Firebreak alert intake — embedded target (dynalite on disk, HTTP on 127.0.0.1), node ${process.version}, ${os.cpus().length} CPUs, bench client ${CONFIG.httpClient}`);
   lines.push(row(['metric', 'value', 'target', 'met']));
   lines.push(row(['-'.repeat(36), '-'.repeat(34), '-'.repeat(12), '---']));
   if (page !== undefined) lines.push(...pageRows(page));
@@ -440,6 +486,13 @@ function printReport(
     lines.push(row(['  tail until all recorded', ms(s.tailMs), '', '']));
     lines.push(row(['  CPU per delivery, loop utilisation', `${ms(s.cpuMsPerDelivery)}, ${(s.eventLoopUtilization * 100).toFixed(0)} %`, '', '']));
     lines.push(row(['  recorded / accepted', `${s.recordedCount} / ${s.accepted} (non-202: ${s.refused}, errors: ${s.errors})`, 'all', yesNo(s.lost === 0 && s.refused === 0 && s.errors === 0)]));
+  }
+  if (fixed !== undefined) {
+    const f = fixed;
+    const main = f.mainThreadCpuMsPerDelivery === null ? '' : ` (event loop ${ms(f.mainThreadCpuMsPerDelivery)})`;
+    lines.push(row([`fixed load, ${f.deliveries} × ${f.clients} clients`, `CPU ${ms(f.cpuMsPerDelivery)}/delivery${main}`, '', '']));
+    lines.push(row(['  loopback requests per delivery', `DynamoDB ${f.requestsPerDelivery.dynamodb.toFixed(2)}, Step Functions ${f.requestsPerDelivery.stepFunctions.toFixed(2)}`, '', '']));
+    lines.push(row(['  deliveries/s (depends on the machine)', `${f.deliveriesPerSecond.toFixed(0)} (${f.accepted} in ${(f.wallMs / 1000).toFixed(1)} s)`, '', '']));
   }
   lines.push(row(['RSS', `peak ${memory.peakRssMb} MB (start ${memory.startRssMb}, end ${memory.endRssMb})`, '', '']));
   lines.push(row(['wall time', `${(wallMs / 1000).toFixed(1)} s`, '', '']));
@@ -565,6 +618,30 @@ async function main(): Promise<number> {
       sustained.push(await sustainedPhase(url, tracker, clients, failures));
     }
 
+    let fixed: FixedLoadResult | undefined;
+    if (CONFIG.fixedDeliveries > 0) {
+      process.stdout.write(`fixed load: ${CONFIG.fixedDeliveries} deliveries by ${CONFIG.fixedClients} clients …\n`);
+      fixed = await fixedLoadPhase(
+        {
+          post: async () => {
+            try {
+              const result = await postDelivery(url, nextDelivery(), performance.now());
+              if (result.problem !== undefined) failures.push(`fixed load: ${result.problem}`);
+              return result.problem === undefined ? result.signalId : undefined;
+            } catch (error) {
+              failures.push(`fixed load: POST failed: ${(error as Error).message}`);
+              return undefined;
+            }
+          },
+          drain: async (ids) => (await tracker.drain(ids, CONFIG.drainTimeoutMs)).unrecorded,
+          endpoints: { dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB, stepFunctions: process.env.AWS_ENDPOINT_URL_SFN },
+        },
+        CONFIG.fixedDeliveries,
+        CONFIG.fixedClients,
+        failures,
+      );
+    }
+
     target.engine.history.off('state', tracker.onState);
     failures.unshift(...pageFailures);
     memory.stop();
@@ -636,6 +713,24 @@ async function main(): Promise<number> {
         cpuMsPerDelivery: round(s.cpuMsPerDelivery),
         eventLoopUtilization: round(s.eventLoopUtilization, 3),
       })),
+      fixedLoad:
+        fixed === undefined
+          ? null
+          : {
+              how: 'a set number of deliveries by keep-alive clients; from the first POST until every accepted signal was recorded: process.cpuUsage (all threads, the bench client included), /proc/self/task/<pid>/stat of the event-loop thread, http.client.request.start diagnostics channel by Host (other = the bench client itself when it uses node:http)',
+              deliveries: fixed.deliveries,
+              clients: fixed.clients,
+              accepted: fixed.accepted,
+              wallMs: round(fixed.wallMs),
+              cpuMsPerDelivery: round(fixed.cpuMsPerDelivery),
+              mainThreadCpuMsPerDelivery: fixed.mainThreadCpuMsPerDelivery === null ? null : round(fixed.mainThreadCpuMsPerDelivery),
+              requestsPerDelivery: {
+                dynamodb: round(fixed.requestsPerDelivery.dynamodb),
+                stepFunctions: round(fixed.requestsPerDelivery.stepFunctions),
+                other: round(fixed.requestsPerDelivery.other),
+              },
+              deliveriesPerSecond: round(fixed.deliveriesPerSecond, 1),
+            },
       memory: memoryReport,
       targets: {
         ...(page === undefined
@@ -655,7 +750,7 @@ async function main(): Promise<number> {
     };
     fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
     fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-    printReport(page, sequential, sustained, memoryReport, failures, wallMs, loadAtStart);
+    printReport(page, sequential, sustained, fixed, memoryReport, failures, wallMs, loadAtStart);
     return failures.length === 0 ? 0 : 1;
   } finally {
     memory.stop();

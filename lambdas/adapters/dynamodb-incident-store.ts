@@ -1,8 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IncidentVersionConflictError } from '../core/errors';
 import { IncidentSchema, TimelineEntrySchema, isActive, type Incident, type TimelineEntry } from '../core/incident';
 import type { AlertRef, CreateIncidentResult, IncidentStore } from '../core/ports';
 import { incidentKeyString, type IncidentKey } from '../core/signal';
+import { DynamoDbBatchReader } from './dynamodb-batch-reader';
 import { isConditionalCheckFailure, storeError } from './dynamodb-errors';
 
 const incidentPk = (id: string): string => `INCIDENT#${id}`;
@@ -15,7 +16,7 @@ const alertPk = (alert: AlertRef): string => `ALERT#${encodeURIComponent(alert.s
  *
  * | item | PK | SK | indexes |
  * |---|---|---|---|
- * | incident | `INCIDENT#<id>` | `META` | GSI1 `ACTIVE_INCIDENT` while active; GSI2 `WEEK#<yyyy-Www>` |
+ * | incident (and its opening timeline entries) | `INCIDENT#<id>` | `META` | GSI1 `ACTIVE_INCIDENT` while active; GSI2 `WEEK#<yyyy-Www>` |
  * | key lock | `KEY#<slo>#<service>#<model>` | `ACTIVE` | – |
  * | timeline entry | `INCIDENT#<id>` | `TL#<entry id>` | – |
  * | alert resolved without incident | `ALERT#<source>#<identity>` | `RESOLVED` | – |
@@ -24,21 +25,31 @@ const alertPk = (alert: AlertRef): string => `ALERT#${encodeURIComponent(alert.s
  * The key lock (a conditional put) guarantees one active incident per key;
  * the incident's `version` guards every change (optimistic locking).
  * Written without transactions, in an order that a crash at any point
- * leaves recoverable: lock and first timeline entries → incident; for a
- * change, timeline → incident.
+ * leaves recoverable: lock → incident with its opening timeline entries
+ * (attribute `openingEntries` of the incident item, written with it in one
+ * conditional put, so an incident never exists without them); for a change,
+ * timeline → incident (an update that keeps `openingEntries`).
+ * `timeline` reads the incident's partition once: the opening entries and
+ * the `TL#` items, an id seen twice counted once.
+ * Single-item reads go through the table's shared {@link DynamoDbBatchReader},
+ * so concurrent reads share BatchGetItem calls.
  *
  * @example
  * const store = new DynamoDbIncidentStore(createDocumentClient(), process.env.TABLE_NAME!);
  */
 export class DynamoDbIncidentStore implements IncidentStore {
+  private readonly reader: DynamoDbBatchReader;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.reader = DynamoDbBatchReader.for(db, tableName);
+  }
 
   async get(id: string): Promise<Incident | undefined> {
-    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: incidentPk(id), SK: 'META' }, ConsistentRead: true })));
-    return out.Item === undefined ? undefined : IncidentSchema.parse(out.Item.doc);
+    const item = await this.call('GetItem', () => this.reader.get({ PK: incidentPk(id), SK: 'META' }));
+    return item === undefined ? undefined : IncidentSchema.parse(item.doc);
   }
 
   async findActiveByKey(key: IncidentKey): Promise<Incident | undefined> {
@@ -49,10 +60,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async create(incident: Incident, entries: readonly TimelineEntry[]): Promise<CreateIncidentResult> {
-    // The first entries go in beside the lock, not after it: one round trip less on the way to the page.
-    // Should the lock be held by another incident, they stay behind under an incident id that never
-    // comes to exist (the id is derived from this signal), unseen and harmless.
-    const [lockedBy] = await Promise.all([this.acquireLock(incident), this.appendTimeline(entries)]);
+    // The opening entries travel inside the incident item: one write less per new incident, and an
+    // incident that exists always has them.
+    const lockedBy = await this.acquireLock(incident);
     if (lockedBy !== incident.id) {
       const existing = await this.get(lockedBy);
       if (existing !== undefined && isActive(existing)) return { created: false, existing };
@@ -61,7 +71,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
       throw new IncidentVersionConflictError(incident.id);
     }
     try {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.incidentItem(incident), ConditionExpression: 'attribute_not_exists(PK)' }));
+      const item = { ...this.incidentItem(incident), ...(entries.length === 0 ? {} : { openingEntries: entries }) };
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }));
       return { created: true, incident };
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
@@ -72,13 +83,25 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   async update(next: Incident, entries: readonly TimelineEntry[]): Promise<void> {
     await this.appendTimeline(entries);
+    const sortKey = `${next.openedAt}#${next.id}`;
+    const active = isActive(next);
     try {
+      // An update, not a put: the item keeps its opening timeline entries.
       await this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: this.incidentItem(next),
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: { ':expected': next.version - 1 },
+          Key: { PK: incidentPk(next.id), SK: 'META' },
+          UpdateExpression: `SET #version = :version, #doc = :doc, GSI2PK = :week, GSI2SK = :sortKey${active ? ', GSI1PK = :active, GSI1SK = :sortKey' : ' REMOVE GSI1PK, GSI1SK'}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version', '#doc': 'doc' },
+          ExpressionAttributeValues: {
+            ':version': next.version,
+            ':doc': next,
+            ':week': `WEEK#${next.week}`,
+            ':sortKey': sortKey,
+            ':expected': next.version - 1,
+            ...(active ? { ':active': ACTIVE_INDEX_PK } : {}),
+          },
         }),
       );
     } catch (error) {
@@ -108,12 +131,25 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async timeline(incidentId: string): Promise<TimelineEntry[]> {
+    // The whole partition: the incident item (its opening entries) and the `TL#` entry items.
     const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :tl)',
-      ExpressionAttributeValues: { ':pk': incidentPk(incidentId), ':tl': 'TL#' },
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': incidentPk(incidentId) },
       ConsistentRead: true,
     });
-    return items.map((item) => TimelineEntrySchema.parse(item.entry)).sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+    const byId = new Map<string, TimelineEntry>();
+    const meta = items.find((item) => item.SK === 'META');
+    // The opening entries first: they were written before any entry item could be.
+    for (const raw of Array.isArray(meta?.openingEntries) ? (meta.openingEntries as unknown[]) : []) {
+      const entry = TimelineEntrySchema.parse(raw);
+      if (!byId.has(entry.id)) byId.set(entry.id, entry);
+    }
+    for (const item of items) {
+      if (typeof item.SK !== 'string' || !item.SK.startsWith('TL#')) continue;
+      const entry = TimelineEntrySchema.parse(item.entry);
+      if (!byId.has(entry.id)) byId.set(entry.id, entry);
+    }
+    return [...byId.values()].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   }
 
   async listActive(): Promise<Incident[]> {
@@ -153,8 +189,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async alertResolution(alert: AlertRef): Promise<{ endsAt: string; signalId: string } | undefined> {
-    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: alertPk(alert), SK: 'RESOLVED' }, ConsistentRead: true })));
-    return out.Item === undefined ? undefined : { endsAt: String(out.Item.endsAt), signalId: String(out.Item.signalId) };
+    const item = await this.call('GetItem', () => this.reader.get({ PK: alertPk(alert), SK: 'RESOLVED' }));
+    return item === undefined ? undefined : { endsAt: String(item.endsAt), signalId: String(item.signalId) };
   }
 
   async linkChannel(channelId: string, incidentId: string): Promise<void> {
@@ -162,8 +198,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async findByChannel(channelId: string): Promise<Incident | undefined> {
-    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: `CHANNEL#${channelId}`, SK: 'INCIDENT' }, ConsistentRead: true })));
-    return out.Item === undefined ? undefined : this.get(String(out.Item.incidentId));
+    const item = await this.call('GetItem', () => this.reader.get({ PK: `CHANNEL#${channelId}`, SK: 'INCIDENT' }));
+    return item === undefined ? undefined : this.get(String(item.incidentId));
   }
 
   private incidentItem(incident: Incident): Record<string, unknown> {
@@ -200,8 +236,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   private async readLock(key: IncidentKey): Promise<string | undefined> {
-    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: keyLockPk(key), SK: 'ACTIVE' }, ConsistentRead: true })));
-    return out.Item?.incidentId as string | undefined;
+    const item = await this.call('GetItem', () => this.reader.get({ PK: keyLockPk(key), SK: 'ACTIVE' }));
+    return item?.incidentId as string | undefined;
   }
 
   private async releaseLock(incident: Incident): Promise<void> {

@@ -29,7 +29,8 @@ describe('cloudwatch-intake invoked directly, as EventBridge, SNS and alarm acti
     await target.engine.idle();
     expect(await target.store.listActive()).toEqual([]);
     const incidents = await target.store.listByWeek(isoWeek(new Date()));
-    expect(incidents.map((i) => [i.key.slo, i.status])).toEqual([['ttft-p95', 'resolved']]);
+    // Resolved, then closed once resolve drafted its postmortem.
+    expect(incidents.map((i) => [i.key.slo, i.status])).toEqual([['ttft-p95', 'closed']]);
   });
 
   it('returns an EventBridge event of the wrong kind as ignored', async () => {

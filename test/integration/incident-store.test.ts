@@ -160,6 +160,30 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     expect(notes).toEqual([entry]);
   });
 
+  it('keeps the opening entries through later changes and lists an entry id once', async () => {
+    const signal = makeSignal();
+    const { incidentId } = await recordSignal(deps(), signal);
+    const opening = await store.timeline(incidentId!);
+    // The same opening entry appended again (a retry) and a change of the incident.
+    await store.appendTimeline([{ ...opening[0]!, message: 'changed on retry' }]);
+    clock.set('2026-11-21T10:05:00.000Z');
+    await confirmIncidentBreach(deps(), incidentId!);
+    const timeline = await store.timeline(incidentId!);
+    expect(timeline[0]).toEqual(opening[0]);
+    expect(timeline.filter((e) => e.id === opening[0]!.id)).toHaveLength(1);
+    expect(timeline.map((e) => e.kind)).toEqual(['incident.opened', 'breach.confirmed']);
+  });
+
+  it('reads the timeline of an incident stored with its opening entry as an entry item', async () => {
+    const signal = makeSignal();
+    const { incident, entries } = openIncident(signal, clock.now());
+    const tableName = (store as unknown as { tableName: string }).tableName;
+    // The layout before opening entries moved into the incident item.
+    await raw.send(new PutCommand({ TableName: tableName, Item: { PK: `INCIDENT#${incident.id}`, SK: `TL#${entries[0]!.id}`, entry: entries[0] } }));
+    await raw.send(new PutCommand({ TableName: tableName, Item: { PK: `INCIDENT#${incident.id}`, SK: 'META', version: 1, doc: incident, GSI2PK: `WEEK#${incident.week}`, GSI2SK: `${incident.openedAt}#${incident.id}` } }));
+    expect(await store.timeline(incident.id)).toEqual(entries);
+  });
+
   it('finishes a create that a crash interrupted between the key lock and the incident write', async () => {
     const signal = makeSignal();
     const { incident } = openIncident(signal, clock.now());
