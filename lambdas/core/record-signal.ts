@@ -128,7 +128,10 @@ export async function recordSignal(deps: IncidentDeps, signal: Signal): Promise<
     applied.afterOpen?.() ?? Promise.resolve(applied.incident),
     deps.inbox.markProcessed(signal.id, applied.outcome, applied.incident?.id),
   ]);
-  return { outcome: applied.outcome, incidentId: incident?.id ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null, confirmed: incident?.confirmedAt !== undefined && isActive(incident) };
+  // An incident that an earlier-delivered resolution resolved at once goes on as a resolution (resolve
+  // workflow: postmortem, close), not as a breach to confirm.
+  const outcome = applied.outcome === 'opened' && incident?.status === 'resolved' ? 'resolved' : applied.outcome;
+  return { outcome, incidentId: incident?.id ?? null, flapHoldUntil: incident?.flapHoldUntil ?? null, confirmed: incident?.confirmedAt !== undefined && isActive(incident) };
 }
 
 /**

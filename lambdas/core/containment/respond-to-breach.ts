@@ -1,4 +1,5 @@
 import { IncidentNotFoundError } from '../errors';
+import { isActive } from '../incident';
 import { sloOf } from '../engagement/deps';
 import { firebreakEntry, mutateIncident } from '../mutate-incident';
 import type { Policy } from '../policy/schema';
@@ -28,6 +29,13 @@ export interface BreachResponse {
 export async function respondToBreach(deps: ActionDeps & { readonly policy: Policy }, incidentId: string): Promise<BreachResponse> {
   const incident = await deps.store.get(incidentId);
   if (incident === undefined) throw new IncidentNotFoundError(incidentId);
+  if (!isActive(incident)) {
+    // Resolved (or closed) while the response was on its way: nothing to contain any more.
+    await deps.store.appendTimeline([
+      firebreakEntry(incident.id, `${incident.id}:containment.skipped`, 'containment.skipped', `The incident is ${incident.status}: no containment action taken`, deps.clock.now()),
+    ]);
+    return { steps: [], awaitingApproval: false, approvalTimeoutSeconds: approvalTimeoutSeconds(deps.policy, incident) };
+  }
   const slo = sloOf(deps.policy, incident);
   const actions = slo?.action_on_breach ?? deps.policy.default.action_on_breach;
   const requiresApproval = (slo?.rollback ?? deps.policy.default.rollback)?.requires_approval ?? true;
