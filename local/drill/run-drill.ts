@@ -418,7 +418,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       for (const entry of timeline) {
         if (seen.has(entry.id)) continue;
         seen.add(entry.id);
-        if (/^(page\.triggered|channel\.opened|action\.|rollback\.|incident\.(mitigated|escalated))/.test(entry.kind)) say(`${entry.kind}: ${entry.message}`);
+        if (/^(page\.triggered|channel\.opened|action\.|rollback\.|corpus\.|incident\.(mitigated|escalated))/.test(entry.kind)) say(`${entry.kind}: ${entry.message}`);
       }
       if (incident.status === 'mitigated') break;
       const deadEnd = deadEndOf(incident, timeline, scenario);
