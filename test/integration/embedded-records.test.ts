@@ -93,6 +93,9 @@ describe('embedded target: regression cases, postmortem and review in the record
     const harvested = (await show(incident.id)).timeline.find((e) => e.kind === 'corpus.harvested');
     expect(harvested?.data?.caseIds).toEqual(expect.arrayContaining([expect.stringMatching(/^case-[0-9a-f]{16}$/)]));
     expect(harvested?.message).toMatch(/1 line\(s\) skipped/);
+    // The case ids reached the incident channel, whichever of harvest and channel came first.
+    const channelMessages = target.simulators.slack?.messages(incident.channel?.id ?? (await show(incident.id)).incident.channel?.id ?? '') ?? [];
+    expect(channelMessages.some((m) => JSON.stringify(m).includes('regression case(s) from this incident'))).toBe(true);
 
     // The alert resolves: resolve harvests again (nothing new), drafts the postmortem and closes the incident.
     const resolved = alertmanagerWebhook([{ alertname: 'AdversarialRefusalRateLow', fingerprint: 'e0e0e0e0e0e0e0e0', startsAt, status: 'resolved', labels: { model_version: 'support-llm-v2' } }]);

@@ -12,6 +12,7 @@ import { loadFingerprints, readStoredCase } from './corpus-store';
 import { parseEvidence, type EvidenceItem, type SkippedLine } from './evidence-formats';
 import { EvidenceUnavailableError, type EvidenceSource } from './evidence-source';
 import { harvestCases } from './harvest';
+import { harvestAnnouncement } from './announce';
 import { redactedExcerpt } from './redact';
 import type { SecretScanner } from './secret-scanner';
 
@@ -168,13 +169,12 @@ export async function harvestIncidentCases(deps: HarvestIncidentDeps, incidentId
       ...(commit?.url === undefined ? {} : { link: commit.url }),
     }),
   ]);
-  if (commit?.changed === true && deps.channel !== undefined && incident.channel !== undefined) {
-    const lines = result.created.slice(0, 10).map((c) => `• \`${c.id}\` ${c.taxonomy.owasp} ${c.taxonomy.category}/${c.taxonomy.technique}`);
-    await deps.channel.postToThread(
-      incident.channel,
-      `${result.created.length} new regression case(s) from this incident's failing prompts (redacted, classified, deduplicated)` +
-        `${commit.url === undefined ? '' : `: ${commit.url}`}\n${lines.join('\n')}${result.created.length > 10 ? `\n… and ${result.created.length - 10} more` : ''}`,
-    );
+  // The channel may be opening at this very moment (a branch beside this one): read the incident again
+  // after the timeline entry is written. Opening the channel posts harvests it finds on the timeline, so
+  // one of the two sees the other.
+  const current = commit?.changed === true && deps.channel !== undefined ? await deps.store.get(incident.id) : undefined;
+  if (current?.channel !== undefined && deps.channel !== undefined) {
+    await deps.channel.postToThread(current.channel, harvestAnnouncement(changed.map(caseLine), commit?.url));
   }
   return {
     evidenceUri: uri,

@@ -1,3 +1,4 @@
+import { harvestAnnouncement } from '../corpus/announce';
 import { IncidentNotFoundError, VendorRejectedError, VendorTransientError } from '../errors';
 import type { IncidentChannelRef, TimelineEntry } from '../incident';
 import { firebreakEntry, mutateIncident } from '../mutate-incident';
@@ -75,5 +76,10 @@ export async function openIncidentChannel(deps: EngagementDeps, incidentId: stri
   const now = deps.clock.now();
   const entries: TimelineEntry[] = notes.map((n, i) => firebreakEntry(incidentId, `${incidentId}:${n.kind}:${now.toISOString()}:${i}`, n.kind, n.message, now));
   await deps.store.appendTimeline(entries);
+  // Regression cases harvested before the channel existed (the harvest runs beside this branch).
+  for (const harvest of (await deps.store.timeline(incidentId)).filter((e) => e.kind === 'corpus.harvested')) {
+    const lines = Array.isArray(harvest.data?.cases) ? harvest.data.cases.filter((l): l is string => typeof l === 'string') : [];
+    if (lines.length > 0) await deps.channel.postToThread(ref, harvestAnnouncement(lines, typeof harvest.data?.link === 'string' ? harvest.data.link : undefined));
+  }
   return ref;
 }
