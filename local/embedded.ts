@@ -265,6 +265,7 @@ async function startOn(
       ...vendors.services,
       ...(demoUrl === undefined ? [] : [{ name: 'Demo model', mode: `${demoUrl}/v1/chat/completions (OpenAI-compatible; metrics at /metrics)` }]),
       { name: 'Model control', mode: `simulated: ${seeded.state.model} in the local table, serving ${seeded.state.activeVersion}${seeded.created ? ' (seeded)' : ''}` },
+      { name: 'Records', mode: `${recordsRuntime().records.kind} repository ${process.env.FIREBREAK_RECORDS_REPO ?? ''} (corpus/, postmortems/, reviews/); evidence under ${process.env.FIREBREAK_EVIDENCE_ROOT ?? dataDir}` },
       { name: 'Alert routes', mode: token ? 'bearer token required (FIREBREAK_WEBHOOK_TOKEN)' : 'open (set FIREBREAK_WEBHOOK_TOKEN to require a bearer token)' },
     ],
     close: async () => {
