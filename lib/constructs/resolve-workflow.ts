@@ -9,7 +9,7 @@ import { FollowUpChannelStateNames, FollowUpWorkflow, type FollowUpSteps, type F
 import type { IncidentTable } from './incident-table';
 import type { RecordsAccess } from './records-access';
 import type { VendorCredentials } from './vendor-credentials';
-import { TRANSIENT_RETRY, invokeTask, recordTaskFailureTask, vendorRetry } from './workflow-tasks';
+import { RECORDS_RETRY, TRANSIENT_RETRY, invokeTask, recordTaskFailureTask, vendorRetry } from './workflow-tasks';
 
 /**
  * State names of the `resolve` workflow. The embedded runner keys its task
@@ -27,23 +27,6 @@ export const ResolveStateNames = {
   recordPostmortemDraftFailure: 'Record The Postmortem Draft Failure',
   incidentResolved: 'Incident Resolved',
 } as const;
-
-/**
- * The error the records repository adapters throw (`RecordsRepositoryError`):
- * GitHub or CodeCommit throttled, unavailable, or a branch that moved during
- * a commit. The records tasks are idempotent, so it is retried a few times
- * whether or not the adapter deemed it retryable (a refused token fails the
- * same way each time, and is then recorded).
- */
-export const RECORDS_REPOSITORY_ERROR = 'RecordsRepositoryError';
-
-/** The retry of {@link RECORDS_REPOSITORY_ERROR}: 5 s, doubling, 3 attempts. */
-export const RECORDS_RETRY: sfn.RetryProps = {
-  errors: [RECORDS_REPOSITORY_ERROR],
-  interval: Duration.seconds(5),
-  backoffRate: 2,
-  maxAttempts: 3,
-};
 
 /** Where the postmortem template layer puts the template in the function (`/opt` is a layer's root). */
 export const DEPLOYED_POSTMORTEM_TEMPLATE = '/opt/postmortem-template.md';

@@ -12,6 +12,7 @@ import { VerifyRecoverySteps, VerifyRecoveryStateNames } from './verify-recovery
 import {
   CONTROL_PLANE_RETRY,
   LAMBDA_TRANSIENT_ERRORS,
+  RECORDS_RETRY,
   TASK_TIMEOUT,
   TRANSIENT_RETRY,
   invokeTask,
@@ -590,7 +591,7 @@ export class RespondWorkflow extends Construct {
       lambdaFunction: harvestCases,
       payload: sfn.TaskInput.fromObject({ incidentId }),
       resultPath: sfn.JsonPath.DISCARD,
-      retries: [vendorRetry(Duration.seconds(2), 3), TRANSIENT_RETRY],
+      retries: [vendorRetry(Duration.seconds(2), 3), RECORDS_RETRY, TRANSIENT_RETRY],
     });
     harvest.addCatch(
       recordTaskFailureTask(this, 'RecordHarvestFailureTask', {

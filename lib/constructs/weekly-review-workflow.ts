@@ -11,7 +11,7 @@ import { FirebreakStateMachine } from './firebreak-state-machine';
 import { IncidentTable } from './incident-table';
 import type { RecordsAccess } from './records-access';
 import type { VendorCredentials } from './vendor-credentials';
-import { TRANSIENT_RETRY, invokeTask } from './workflow-tasks';
+import { RECORDS_RETRY, TRANSIENT_RETRY, invokeTask } from './workflow-tasks';
 
 /**
  * State names of the `weekly-review` workflow. The embedded runner keys its
@@ -28,23 +28,6 @@ export const DEFAULT_WEEKLY_REVIEW_CRON = '0 9 ? * MON *';
 
 /** Environment variable of `prepare-weekly-review` holding the review channel's Slack id. */
 export const REVIEW_CHANNEL_ENV = 'FIREBREAK_REVIEW_CHANNEL';
-
-/**
- * The error the records repository adapters throw (`RecordsRepositoryError`):
- * GitHub or CodeCommit throttled or unavailable, a branch that moved during
- * the commit. Retried whether or not the adapter deemed it retryable, as the
- * `resolve` workflow's records tasks do (a refused token fails the same way
- * three times, then fails the execution).
- */
-export const RECORDS_REPOSITORY_ERROR = 'RecordsRepositoryError';
-
-/** The retry of {@link RECORDS_REPOSITORY_ERROR}: 5 s, doubling, 3 attempts (the `resolve` workflow's `RECORDS_RETRY`). */
-export const RECORDS_RETRY: sfn.RetryProps = {
-  errors: [RECORDS_REPOSITORY_ERROR],
-  interval: Duration.seconds(5),
-  backoffRate: 2,
-  maxAttempts: 3,
-};
 
 /** When and where the weekly review is made. */
 export interface WeeklyReviewSettings {

@@ -56,6 +56,23 @@ export const TRANSIENT_RETRY: sfn.RetryProps = {
 };
 
 /**
+ * The error the records repository adapters throw (`RecordsRepositoryError`):
+ * GitHub or CodeCommit throttled or unavailable, or a branch that moved
+ * during a commit. The records tasks are idempotent, so it is retried a few
+ * times whether or not the adapter deemed it retryable (a refused token fails
+ * the same way each time, and is then recorded or fails the execution).
+ */
+export const RECORDS_REPOSITORY_ERROR = 'RecordsRepositoryError';
+
+/** The retry of {@link RECORDS_REPOSITORY_ERROR} every task that reads or commits the records repository uses: 5 s, doubling, 3 attempts. */
+export const RECORDS_RETRY: sfn.RetryProps = {
+  errors: [RECORDS_REPOSITORY_ERROR],
+  interval: Duration.seconds(5),
+  backoffRate: 2,
+  maxAttempts: 3,
+};
+
+/**
  * The retry of {@link CONTROL_PLANE_CONFLICT_ERROR} every task that changes a
  * model's control state uses (before {@link TRANSIENT_RETRY}): 1 s, doubling,
  * 4 attempts.

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SecretlintSecretScanner } from '../../lambdas/adapters/secretlint-secret-scanner';
 import { GitRecordsRepository } from '../../lambdas/adapters/git-records-repository';
-import { casePath, CaseRecordError, parseCase, serializeCase, type RegressionCase } from '../../lambdas/core/corpus/case';
+import { casePath, serializeCase } from '../../lambdas/core/corpus/case';
 import { CorpusIndex } from '../../lambdas/core/corpus/corpus-index';
+import { loadCorpus, type InvalidCaseFile, type StoredCorpus } from '../../lambdas/core/corpus/corpus-store';
 import { EVIDENCE_FORMATS, parseEvidence, type EvidenceFormatOption, type SkippedLine } from '../../lambdas/core/corpus/evidence-formats';
 import { formatEvidenceUri } from '../../lambdas/core/corpus/evidence-source';
 import { harvestCases, type HarvestResult } from '../../lambdas/core/corpus/harvest';
@@ -62,18 +63,11 @@ export const ImportRecordSchema = z.object({
 /** See {@link ImportRecordSchema}. */
 export type ImportRecord = z.infer<typeof ImportRecordSchema>;
 
-/** A file in `corpus/` that is not a valid case, with what is wrong (never its content). */
-export interface InvalidCaseFile {
-  readonly path: string;
-  readonly message: string;
-}
+/** A file in `corpus/` that is not a valid case (declared by the corpus store; exported here for the CLI). */
+export type { InvalidCaseFile } from '../../lambdas/core/corpus/corpus-store';
 
-/** The corpus as read from the records repository. */
-export interface LoadedCorpus {
-  /** Valid cases, by path order. */
-  readonly cases: readonly RegressionCase[];
-  /** Files of `corpus/` that could not be read as cases. */
-  readonly invalid: readonly InvalidCaseFile[];
+/** The corpus as read from the records repository, with its index. */
+export interface LoadedCorpus extends StoredCorpus {
   /** The exact and near-duplicate index of `cases` (built on first use). */
   index(): CorpusIndex;
 }
@@ -190,19 +184,30 @@ function parseLedger(text: string, file: string): ImportRecord {
   return parsed.data;
 }
 
-/** Maps `items` with at most `limit` calls in flight, keeping order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next;
-      next += 1;
-      out[i] = await fn(items[i] as T);
-    }
+/**
+ * `records` with at most `limit` reads in flight: a read of the local git
+ * repository runs git twice, and `loadCorpus` reads every case at once.
+ */
+function withBoundedReads(records: RecordsRepository, limit: number): RecordsRepository {
+  let reading = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    kind: records.kind,
+    list: (prefix) => records.list(prefix),
+    readAll: (prefix) => records.readAll(prefix),
+    link: (p) => records.link(p),
+    commit: (files, message, options) => records.commit(files, message, options),
+    read: async (p) => {
+      while (reading >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      reading += 1;
+      try {
+        return await records.read(p);
+      } finally {
+        reading -= 1;
+        waiting.shift()?.();
+      }
+    },
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** The corpus in a records repository (see the file comment). */
@@ -225,25 +230,11 @@ export class CorpusWorkspace {
    * of the repository itself is thrown.
    */
   async load(): Promise<LoadedCorpus> {
-    const paths = (await this.records.list('corpus')).filter((p) => /^corpus\/[^/]+\.json$/.test(p));
-    const read = await mapBounded(paths, READ_CONCURRENCY, async (p) => {
-      const text = await this.records.read(p);
-      if (text === undefined) return undefined; // listed, then removed before it was read
-      try {
-        return { case: parseCase(text, p) };
-      } catch (error) {
-        if (error instanceof CaseRecordError) return { invalid: { path: p, message: error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ') } };
-        throw error;
-      }
-    });
-    const cases: RegressionCase[] = [];
-    const invalid: InvalidCaseFile[] = [];
-    for (const r of read) {
-      if (r?.case !== undefined) cases.push(r.case);
-      else if (r?.invalid !== undefined) invalid.push(r.invalid);
-    }
+    const { cases, invalid } = await loadCorpus(withBoundedReads(this.records, READ_CONCURRENCY));
+    // loadCorpus's message starts with the path, which the CLI prints before it already.
+    const withoutPath = (f: InvalidCaseFile): InvalidCaseFile => ({ path: f.path, message: f.message.startsWith(`${f.path}: `) ? f.message.slice(f.path.length + 2) : f.message });
     let index: CorpusIndex | undefined;
-    return { cases, invalid, index: () => (index ??= CorpusIndex.fromCases(cases)) };
+    return { cases, invalid: invalid.map(withoutPath), index: () => (index ??= CorpusIndex.fromCases(cases)) };
   }
 
   /**

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { FakeJson11, LoopbackFake, type AwsErrorReply, type RecordedRequest, type Reply } from './loopback-fake';
 
 /*
  * Small fakes of the AWS APIs the model control plane adapters call, served
@@ -19,31 +18,7 @@ import type { AddressInfo } from 'node:net';
  * adapters depend on is modelled.
  */
 
-/** One request as the fake received it. */
-export interface RecordedRequest {
-  /** The API operation, e.g. `GetParameter`, `UpdateAlias`. */
-  readonly operation: string;
-  readonly method: string;
-  readonly path: string;
-  readonly query: Readonly<Record<string, string>>;
-  readonly headers: http.IncomingHttpHeaders;
-  /** The JSON body, parsed; undefined when there was none. */
-  readonly body: Record<string, unknown> | undefined;
-}
-
-/** An error answer in the service's own terms. */
-export interface AwsErrorReply {
-  readonly status: number;
-  /** The error code, e.g. `ThrottlingException`. */
-  readonly type: string;
-  readonly message: string;
-}
-
-interface Reply {
-  readonly status: number;
-  readonly body?: unknown;
-  readonly error?: AwsErrorReply;
-}
+export type { AwsErrorReply, RecordedRequest } from './loopback-fake';
 
 /** Credentials and region for SDK clients pointed at a fake; `maxAttempts: 1` so a test sees every answer. */
 export const FAKE_AWS_CLIENT_CONFIG = {
@@ -53,114 +28,6 @@ export const FAKE_AWS_CLIENT_CONFIG = {
 } as const;
 
 const ACCOUNT = '123456789012';
-
-/** What every fake shares: the loopback server, the request log, error injection. */
-abstract class FakeAwsService {
-  readonly requests: RecordedRequest[] = [];
-  private server: http.Server | undefined;
-  private readonly failures: { operation: string; error: AwsErrorReply }[] = [];
-  private port = 0;
-
-  /** `http://127.0.0.1:<port>`, for the SDK client's `endpoint`. */
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  /** Requests of one operation, in order. */
-  requestsOf(operation: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
-  }
-
-  /** The next request of `operation` gets this error instead of its answer. */
-  failNext(operation: string, error: AwsErrorReply): void {
-    this.failures.push({ operation, error });
-  }
-
-  async listen(): Promise<this> {
-    this.server = http.createServer((req, res) => {
-      this.serve(req, res).catch((error: unknown) => {
-        // A fake that cannot answer says why, as a 500 the SDK reports, rather than hanging the test.
-        if (!res.headersSent) this.writeJson(res, 500, { __type: 'InternalFailure', message: String(error) });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** Names the operation of a request, or undefined when the service has no such route. */
-  protected abstract operationOf(method: string, path: string, headers: http.IncomingHttpHeaders): string | undefined;
-  protected abstract handle(request: RecordedRequest): Reply;
-  protected abstract writeError(res: http.ServerResponse, error: AwsErrorReply): void;
-
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = req.method ?? 'GET';
-    const operation = this.operationOf(method, url.pathname, req.headers);
-    const request: RecordedRequest = {
-      operation: operation ?? 'Unknown',
-      method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
-    };
-    this.requests.push(request);
-    let reply: Reply;
-    if (operation === undefined) {
-      reply = { status: 400, error: { status: 400, type: 'UnknownOperationException', message: `no route for ${method} ${url.pathname}` } };
-    } else {
-      const index = this.failures.findIndex((f) => f.operation === operation);
-      reply = index >= 0 ? { status: this.failures[index]!.error.status, error: this.failures.splice(index, 1)[0]!.error } : this.handle(request);
-    }
-    res.setHeader('x-amzn-requestid', randomUUID());
-    if (reply.error !== undefined) {
-      this.writeError(res, reply.error);
-      return;
-    }
-    this.writeJson(res, reply.status, reply.body ?? {});
-  }
-
-  protected writeJson(res: http.ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  }
-}
-
-/** AWS JSON 1.1: the operation is named by `X-Amz-Target: <prefix>.<Operation>`. */
-abstract class FakeJson11Service extends FakeAwsService {
-  protected abstract readonly targetPrefix: string;
-
-  protected operationOf(method: string, path: string, headers: http.IncomingHttpHeaders): string | undefined {
-    const target = String(headers['x-amz-target'] ?? '');
-    const json11 = String(headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1');
-    if (method !== 'POST' || path !== '/' || !json11 || !target.startsWith(`${this.targetPrefix}.`)) return undefined;
-    return target.slice(this.targetPrefix.length + 1);
-  }
-
-  protected writeError(res: http.ServerResponse, error: AwsErrorReply): void {
-    this.writeJson(res, error.status, { __type: error.type, message: error.message }, 'application/x-amz-json-1.1');
-  }
-
-  protected ok(body: unknown): Reply {
-    return { status: 200, body };
-  }
-
-  protected fail(type: string, message: string, status = 400): Reply {
-    return { status, error: { status, type, message } };
-  }
-}
 
 const epochSeconds = (date: Date): number => date.getTime() / 1000;
 
@@ -181,7 +48,7 @@ interface FakeParameterVersion {
  * const ssm = await FakeSsm.start();
  * const client = new SSMClient({ ...FAKE_AWS_CLIENT_CONFIG, endpoint: ssm.endpoint });
  */
-export class FakeSsm extends FakeJson11Service {
+export class FakeSsm extends FakeJson11 {
   protected readonly targetPrefix = 'AmazonSSM';
   private readonly parameters = new Map<string, FakeParameterVersion[]>();
   /**
@@ -289,7 +156,7 @@ export interface FakeEndpoint {
  * const sm = await FakeSageMaker.start();
  * sm.addEndpoint('support-bot', [['v1', 0], ['v2', 1]]);
  */
-export class FakeSageMaker extends FakeJson11Service {
+export class FakeSageMaker extends FakeJson11 {
   protected readonly targetPrefix = 'SageMaker';
   readonly endpoints = new Map<string, FakeEndpoint>();
 
@@ -379,7 +246,7 @@ const LAMBDA_API = '/2015-03-31/functions/';
  * const lambda = await FakeLambda.start();
  * lambda.addFunction('support-bot', ['1', '2', '3'], { live: '3' });
  */
-export class FakeLambda extends FakeAwsService {
+export class FakeLambda extends LoopbackFake {
   readonly functions = new Map<string, FakeFunction>();
   /** Versions per ListVersionsByFunction page. */
   pageSize = 50;
@@ -408,7 +275,8 @@ export class FakeLambda extends FakeAwsService {
     return this.functions.get(functionName)?.aliases.get(alias);
   }
 
-  protected operationOf(method: string, path: string): string | undefined {
+  protected operationOf(method: string, url: URL): string | undefined {
+    const path = url.pathname;
     if (!path.startsWith(LAMBDA_API)) return undefined;
     const parts = path.slice(LAMBDA_API.length).split('/').map(decodeURIComponent);
     if (parts.length === 3 && parts[1] === 'aliases' && method === 'GET') return 'GetAlias';
@@ -417,43 +285,44 @@ export class FakeLambda extends FakeAwsService {
     return undefined;
   }
 
-  protected writeError(res: http.ServerResponse, error: AwsErrorReply): void {
-    res.setHeader('x-amzn-errortype', `${error.type}:http://internal.amazon.com/coral/com.amazonaws.awslambda/`);
-    this.writeJson(res, error.status, { Type: 'User', message: error.message });
+  protected errorReply(error: AwsErrorReply): Reply {
+    return { ...this.json(error.status, { Type: 'User', message: error.message }), headers: { 'x-amzn-errortype': `${error.type}:http://internal.amazon.com/coral/com.amazonaws.awslambda/` } };
+  }
+
+  private json(status: number, body: unknown): Reply {
+    return { status, contentType: 'application/json', body: JSON.stringify(body) };
   }
 
   protected handle(request: RecordedRequest): Reply {
     const [functionName = '', , aliasName = ''] = request.path.slice(LAMBDA_API.length).split('/').map(decodeURIComponent);
     const fn = this.functions.get(functionName);
     const functionArn = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${functionName}`;
-    if (fn === undefined) return { status: 404, error: { status: 404, type: 'ResourceNotFoundException', message: `Function not found: ${functionArn}` } };
+    if (fn === undefined) return this.errorReply({ status: 404, type: 'ResourceNotFoundException', message: `Function not found: ${functionArn}` });
     if (request.operation === 'ListVersionsByFunction') {
       const start = Number(request.query.Marker ?? '0');
       const size = Math.min(this.pageSize, Number(request.query.MaxItems ?? '50'));
       const page = fn.versions.slice(start, start + size);
       const next = start + size < fn.versions.length ? String(start + size) : undefined;
-      return {
-        status: 200,
-        body: {
-          Versions: page.map((v) => ({ FunctionName: functionName, FunctionArn: `${functionArn}:${v.Version}`, Version: v.Version, LastModified: v.LastModified, Runtime: 'nodejs20.x' })),
-          ...(next === undefined ? {} : { NextMarker: next }),
-        },
-      };
+      return this.json(200, {
+        Versions: page.map((v) => ({ FunctionName: functionName, FunctionArn: `${functionArn}:${v.Version}`, Version: v.Version, LastModified: v.LastModified, Runtime: 'nodejs20.x' })),
+        ...(next === undefined ? {} : { NextMarker: next }),
+      });
     }
     if (request.operation === 'UpdateAlias') this.beforeUpdateAlias?.(functionName, aliasName);
     const alias = fn.aliases.get(aliasName);
     const aliasArn = `${functionArn}:${aliasName}`;
-    if (alias === undefined) return { status: 404, error: { status: 404, type: 'ResourceNotFoundException', message: `Alias not found: ${aliasArn}` } };
+    if (alias === undefined) return this.errorReply({ status: 404, type: 'ResourceNotFoundException', message: `Alias not found: ${aliasArn}` });
     if (request.operation === 'UpdateAlias') {
       const body = request.body ?? {};
       if (typeof body.RevisionId === 'string' && body.RevisionId !== alias.RevisionId) {
-        return {
+        return this.errorReply({
           status: 412,
-          error: { status: 412, type: 'PreconditionFailedException', message: 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id' },
-        };
+          type: 'PreconditionFailedException',
+          message: 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+        });
       }
       if (typeof body.FunctionVersion === 'string' && !fn.versions.some((v) => v.Version === body.FunctionVersion)) {
-        return { status: 404, error: { status: 404, type: 'ResourceNotFoundException', message: `Function not found: ${functionArn}:${body.FunctionVersion}` } };
+        return this.errorReply({ status: 404, type: 'ResourceNotFoundException', message: `Function not found: ${functionArn}:${body.FunctionVersion}` });
       }
       if (typeof body.FunctionVersion === 'string') alias.FunctionVersion = body.FunctionVersion;
       if (typeof body.Description === 'string') alias.Description = body.Description;
@@ -464,9 +333,13 @@ export class FakeLambda extends FakeAwsService {
       }
       alias.RevisionId = randomUUID();
     }
-    return {
-      status: 200,
-      body: { AliasArn: aliasArn, Name: aliasName, FunctionVersion: alias.FunctionVersion, Description: alias.Description, RevisionId: alias.RevisionId, ...(alias.RoutingConfig === undefined ? {} : { RoutingConfig: alias.RoutingConfig }) },
-    };
+    return this.json(200, {
+      AliasArn: aliasArn,
+      Name: aliasName,
+      FunctionVersion: alias.FunctionVersion,
+      Description: alias.Description,
+      RevisionId: alias.RevisionId,
+      ...(alias.RoutingConfig === undefined ? {} : { RoutingConfig: alias.RoutingConfig }),
+    });
   }
 }
