@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { ConfigurationError } from '../core/errors';
+import { toInputIssues } from '../core/alerts/zod-issues';
+import { ConfigurationError, InvalidInputError } from '../core/errors';
 import { draftIncidentPostmortem, type IncidentPostmortem } from '../core/postmortem/draft-for-incident';
 import { engagement } from './engagement-runtime';
 import { recordsRuntime } from './records-runtime';
@@ -36,9 +37,13 @@ export function postmortemTemplate(): string {
  * Task `Draft The Postmortem` of `resolve`: drafts the incident's postmortem
  * into the records repository (never over an existing one), tells the
  * incident channel, and closes the incident.
+ *
+ * @throws InvalidInputError when the input has no `incidentId` (its issues name the paths; the ZodError is its `cause`)
  */
 export async function handler(event: unknown): Promise<IncidentPostmortem> {
-  const { incidentId } = DraftPostmortemInputSchema.parse(event);
+  const parsed = DraftPostmortemInputSchema.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError('Draft The Postmortem input', toInputIssues(parsed.error), { cause: parsed.error });
+  const { incidentId } = parsed.data;
   const template = postmortemTemplate();
   const { store, clock, policy, channel, publicUrl } = await engagement();
   const { records, scanner } = recordsRuntime();

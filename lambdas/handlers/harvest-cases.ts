@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { toInputIssues } from '../core/alerts/zod-issues';
 import { harvestIncidentCases, type IncidentHarvest } from '../core/corpus/harvest-incident';
+import { InvalidInputError } from '../core/errors';
 import { engagement } from './engagement-runtime';
 import { recordsRuntime } from './records-runtime';
 
@@ -15,9 +17,13 @@ export const HarvestCasesInputSchema = z.object({ incidentId: z.string().min(1) 
  * for the channel post), the records and evidence settings (see
  * `records-runtime.ts`), and `FIREBREAK_CANARY` (the canary token planted in
  * the models' system prompts, when there is one).
+ *
+ * @throws InvalidInputError when the input has no `incidentId` (its issues name the paths; the ZodError is its `cause`)
  */
 export async function handler(event: unknown): Promise<IncidentHarvest> {
-  const { incidentId } = HarvestCasesInputSchema.parse(event);
+  const parsed = HarvestCasesInputSchema.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError('Harvest Regression Cases input', toInputIssues(parsed.error), { cause: parsed.error });
+  const { incidentId } = parsed.data;
   const deps = await engagement();
   const { records, evidence, scanner } = recordsRuntime();
   const canary = process.env.FIREBREAK_CANARY;

@@ -110,6 +110,17 @@ describe('embedded target: regression cases, postmortem and review in the record
     expect(lintPostmortem(postmortem)).toEqual([]);
     expect(timeline.map((e) => e.kind)).toEqual(expect.arrayContaining(['corpus.harvested', 'postmortem.drafted']));
 
+    // The local git repository has no web link for the draft: people get the incident page's postmortem section, never a server path.
+    const pageLink = `${(process.env.FIREBREAK_PUBLIC_URL ?? target.url).replace(/\/+$/, '')}/incidents/${incident.id}/page#postmortem`;
+    expect(pageLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    expect(timeline.find((e) => e.kind === 'postmortem.drafted')?.data).toMatchObject({ path: `postmortems/${incident.openedAt.slice(0, 4)}/${incident.id}.md`, link: pageLink });
+    const announced = (target.simulators.slack?.messages(closed.channel?.id ?? '') ?? []).filter((m) => m.text?.startsWith('Postmortem draft: '));
+    expect(announced.map((m) => m.text?.split('\n')[0])).toEqual([`Postmortem draft: ${pageLink}`]);
+    expect(JSON.stringify(target.simulators.slack?.calls() ?? [])).not.toContain(records);
+    const page = await fetch(pageLink.replace(/#.*$/, ''));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<h2 id="postmortem">Postmortem<\/h2>\n<p class="muted">From <code>postmortems\//);
+
     // The weekly review, on demand, as the CLI asks for it.
     const review = await post(`${target.url}/reviews/weekly`, { week: isoWeek(new Date()) });
     expect(review.status).toBe(200);

@@ -27,10 +27,10 @@ describe('firebreak postmortem lint', () => {
     const result = await run('lint', file);
     expect(result.code).toBe(1);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(13);
+    expect(lines).toHaveLength(18);
     expect(lines[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:10:37  human error → name the gap instead`));
     expect(lines[1]).toContain(':11:1  Alice caused → name the change or system as the cause, not the person');
-    expect(result.stderr).toBe('13 blaming phrases found: reword them to describe systems and conditions, not people\n');
+    expect(result.stderr).toBe('18 blaming phrases found: reword them to describe systems and conditions, not people\n');
   });
 
   it('checks a temporary file written by hand, and several files at once', async () => {

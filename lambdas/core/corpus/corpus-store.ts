@@ -1,5 +1,5 @@
 import type { RecordsRepository } from '../records/records-repository';
-import { CaseIdSchema, casePath, parseCase, type RegressionCase } from './case';
+import { CaseIdSchema, casePath, CaseRecordError, parseCase, type RegressionCase } from './case';
 import type { IndexEntry } from './corpus-index';
 import { ENCODED_LENGTH } from './minhash';
 
@@ -20,7 +20,8 @@ export interface StoredCorpus {
 /**
  * Reads every case of the records repository (`corpus/*.json`). A file that
  * is not a valid case is reported in `invalid` with the reason, never thrown:
- * one bad file must not stop a harvest, a postmortem or a review.
+ * one bad file must not stop a harvest, a postmortem or a review. Errors of
+ * the repository itself propagate.
  *
  * @example
  * const { cases, invalid } = await loadCorpus(records);
@@ -35,7 +36,8 @@ export async function loadCorpus(records: RecordsRepository): Promise<StoredCorp
     try {
       cases.push(parseCase(text, path));
     } catch (error) {
-      invalid.push({ path, message: error instanceof Error ? error.message : String(error) });
+      if (!(error instanceof CaseRecordError)) throw error;
+      invalid.push({ path, message: error.message });
     }
   }
   return { cases, invalid };
@@ -58,21 +60,31 @@ export function casesOfIncident(cases: readonly RegressionCase[], incidentId: st
  * fingerprint is malformed throws; the rest of the record is checked when
  * the case itself is read (`readStoredCase`).
  *
- * @throws Error naming the file when the fingerprint is missing or malformed
+ * @throws CaseRecordError naming the file and the field at fault when the
+ *   text is not JSON (the parse error is its `cause`; the message never
+ *   quotes the file, which holds prompt text) or the fingerprint is missing
+ *   or malformed
+ * @example
+ * fingerprintOf(text, 'corpus/case-0123456789abcdef.json') // => { id: 'case-0123456789abcdef', text_hash: '0123…', minhash: '…' }
  */
 export function fingerprintOf(text: string, path: string): IndexEntry {
-  let json: { id?: unknown; fingerprint?: { text_hash?: unknown; minhash?: unknown } };
+  let json: unknown;
   try {
-    json = JSON.parse(text) as typeof json;
+    json = JSON.parse(text);
   } catch (cause) {
-    throw new Error(`${path}: not JSON`, { cause });
+    throw new CaseRecordError(path, [{ path: '', message: 'not JSON' }], { cause });
   }
-  const id = json.id;
-  const hash = json.fingerprint?.text_hash;
-  const minhash = json.fingerprint?.minhash;
-  if (typeof id !== 'string' || !CaseIdSchema.safeParse(id).success) throw new Error(`${path}: id is not a case id`);
-  if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || !hash.startsWith(id.slice('case-'.length))) throw new Error(`${path}: fingerprint.text_hash does not match the id`);
-  if (typeof minhash !== 'string' || minhash.length !== ENCODED_LENGTH) throw new Error(`${path}: fingerprint.minhash is not a ${ENCODED_LENGTH}-character signature`);
+  const record = typeof json === 'object' && json !== null ? (json as { id?: unknown; fingerprint?: unknown }) : {};
+  const fingerprint = typeof record.fingerprint === 'object' && record.fingerprint !== null ? (record.fingerprint as { text_hash?: unknown; minhash?: unknown }) : {};
+  const { id } = record;
+  const { text_hash: hash, minhash } = fingerprint;
+  if (typeof id !== 'string' || !CaseIdSchema.safeParse(id).success) throw new CaseRecordError(path, [{ path: 'id', message: 'is not a case id' }]);
+  if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || !hash.startsWith(id.slice('case-'.length))) {
+    throw new CaseRecordError(path, [{ path: 'fingerprint.text_hash', message: 'does not match the id' }]);
+  }
+  if (typeof minhash !== 'string' || minhash.length !== ENCODED_LENGTH) {
+    throw new CaseRecordError(path, [{ path: 'fingerprint.minhash', message: `is not a ${ENCODED_LENGTH}-character signature` }]);
+  }
   return { id, text_hash: hash, minhash };
 }
 
@@ -94,7 +106,8 @@ export async function loadFingerprints(records: RecordsRepository): Promise<{ re
     try {
       entries.push(fingerprintOf(text, path));
     } catch (error) {
-      invalid.push({ path, message: error instanceof Error ? error.message : String(error) });
+      if (!(error instanceof CaseRecordError)) throw error;
+      invalid.push({ path, message: error.message });
     }
   }
   return { entries, invalid };

@@ -10,6 +10,7 @@ import { PROMPT_MARKER } from './lint';
 
 /** The kinds of action item: reduce the impact next time, stop it recurring, or change how we work. */
 export const ActionItemTypeSchema = z.enum(['mitigate', 'prevent', 'process']);
+/** A kind of action item: `mitigate`, `prevent` or `process`. */
 export type ActionItemType = z.infer<typeof ActionItemTypeSchema>;
 
 /** One action item as written in a postmortem. */
@@ -20,6 +21,7 @@ export const ActionItemSchema = z.object({
   ticket: z.string().min(1).optional(),
   status: z.enum(['open', 'done']),
 });
+/** One action item as written in a postmortem; see {@link ActionItemSchema}. */
 export type ActionItem = z.infer<typeof ActionItemSchema>;
 
 /** One problem in the action items table, at a 1-based line of the document. */

@@ -34,7 +34,11 @@ export interface DraftIncidentPostmortemDeps {
   readonly scanner: SecretScanner;
   /** The template text (`runbooks/postmortem-template.md`). */
   readonly template: string;
-  /** Base URL of Firebreak's pages, for the incident link in the draft. */
+  /**
+   * Base URL of Firebreak's pages: the incident link in the draft, and the
+   * link people are given when the records repository has no web link for
+   * the draft (a local git repository answers a file path).
+   */
   readonly publicUrl?: string;
 }
 
@@ -86,7 +90,12 @@ export type PostmortemDraftedData = z.infer<typeof PostmortemDraftedDataSchema>;
 export interface IncidentPostmortem {
   /** `postmortems/<yyyy>/<incident id>.md` (year the incident opened, UTC). */
   readonly path: string;
-  /** Where people open it: the pull request or commit of the draft, else the repository's link to the file. */
+  /**
+   * Where people open it: the pull request or commit of the draft, else the
+   * repository's link to the file; when that is not an http(s) URL (a local
+   * git repository answers a file path) and `publicUrl` is known, the
+   * incident page's postmortem section (`<publicUrl>/incidents/<id>/page#postmortem`).
+   */
   readonly link: string;
   /** True when a postmortem was already in the repository: it was not overwritten. */
   readonly existing: boolean;
@@ -158,13 +167,27 @@ function earlierDraft(entry: TimelineEntry): PostmortemDraftedData {
   return parsed.data;
 }
 
+/** The anchor of the postmortem section on the incident page (`local/pages/incident-page.ts`). */
+const POSTMORTEM_ANCHOR = 'postmortem';
+
+/**
+ * The link people are given: the repository's when it is a web link,
+ * else the incident page's postmortem section when Firebreak's pages have
+ * a public URL, else the repository's as it is (a path is better than nothing).
+ */
+function peopleLink(deps: DraftIncidentPostmortemDeps, incident: Incident, repositoryLink: string): string {
+  if (/^https?:\/\//i.test(repositoryLink)) return repositoryLink;
+  const page = incidentUrl(deps, incident);
+  return page === undefined ? repositoryLink : `${page}#${POSTMORTEM_ANCHOR}`;
+}
+
 /** Writes the draft, unless a postmortem is in the repository already; returns what the timeline entry records. */
 async function writePostmortem(deps: DraftIncidentPostmortemDeps, incident: Incident, timeline: readonly TimelineEntry[]): Promise<PostmortemDraftedData> {
   const path = postmortemPath(incident);
   const stored = await deps.records.read(path);
   if (stored !== undefined) {
     const lint = lintPostmortem(stored);
-    return { path, link: deps.records.link(path), existing: true, filled: 0, prompts: 0, lintFindings: lint.length, sections: { filled: [], prompts: [] }, lint: lint.slice(0, MAX_RECORDED_FINDINGS) };
+    return { path, link: peopleLink(deps, incident, deps.records.link(path)), existing: true, filled: 0, prompts: 0, lintFindings: lint.length, sections: { filled: [], prompts: [] }, lint: lint.slice(0, MAX_RECORDED_FINDINGS) };
   }
 
   const corpus = await loadCorpus(deps.records);
@@ -187,7 +210,7 @@ async function writePostmortem(deps: DraftIncidentPostmortemDeps, incident: Inci
   });
   return {
     path: draft.path,
-    link: commit.url ?? deps.records.link(draft.path),
+    link: peopleLink(deps, incident, commit.url ?? deps.records.link(draft.path)),
     existing: false,
     filled: draft.filled.length,
     prompts: draft.prompts.length,

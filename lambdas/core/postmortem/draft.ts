@@ -23,6 +23,7 @@ export const PostmortemCaseSchema = z.object({
   /** Already redacted and short; the drafter still cuts it to {@link MAX_EXCERPT} characters. */
   excerpt: z.string(),
 });
+/** A regression case as the postmortem shows it; see {@link PostmortemCaseSchema}. */
 export type PostmortemCase = z.infer<typeof PostmortemCaseSchema>;
 
 /** One run of the evals (the adversarial corpus replay) against a model version. */
@@ -34,6 +35,7 @@ export const EvalRunSchema = z.object({
 });
 /** Eval results before the incident's fix and after it; either may be missing. */
 export const EvalResultsSchema = z.object({ before: EvalRunSchema.optional(), after: EvalRunSchema.optional() });
+/** Eval results before and after the fix; see {@link EvalResultsSchema}. */
 export type EvalResults = z.infer<typeof EvalResultsSchema>;
 
 /** The parts of a regression case (`lambdas/core/corpus/case.ts`) a postmortem shows. */
@@ -137,6 +139,13 @@ const SECTION_NAMES = {
   evals: 'Eval results before and after',
 } as const;
 type Placeholder = keyof typeof SECTION_NAMES;
+
+/**
+ * The CLI command that replays the adversarial corpus against a model
+ * endpoint (`firebreak corpus replay`, see `bin/firebreak.ts`), as the
+ * draft asks for missing eval runs.
+ */
+export const REPLAY_COMMAND = 'firebreak corpus replay --target URL --model <model>';
 
 /** Longest case excerpt written, in characters. */
 export const MAX_EXCERPT = 80;
@@ -456,7 +465,7 @@ function evals(ctx: Ctx): Section {
   const rows = [results?.before === undefined ? undefined : row('before', results.before), results?.after === undefined ? undefined : row('after', results.after)].filter((r): r is string => r !== undefined);
   const missing = [results?.before === undefined ? 'before the fix (the version that breached)' : undefined, results?.after === undefined ? 'after the fix (the version now serving)' : undefined].filter((m) => m !== undefined);
   return section(rows.length === 0 ? [] : [['| Run | Version | Passed | Failed | Total | Pass rate |', '|---|---|---|---|---|---|', ...rows].join('\n')], [
-    missing.length === 0 ? undefined : ask(`Replay the adversarial corpus (\`firebreak corpus export --format replay --target URL\`) ${missing.join(' and ')} and record the results.`),
+    missing.length === 0 ? undefined : ask(`Replay the adversarial corpus (\`${REPLAY_COMMAND}\`) ${missing.join(' and ')} and record the results.`),
   ]);
 }
 

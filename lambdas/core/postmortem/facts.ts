@@ -11,6 +11,7 @@ import { errorBudget, type BudgetKind } from '../sli/burn-rate';
 
 /** The phases of an incident, in the order they normally happen. */
 export const PHASES = ['breach began', 'detected', 'paged', 'acknowledged', 'contained', 'mitigated', 'resolved'] as const;
+/** One phase of an incident, as listed in {@link PHASES}. */
 export type Phase = (typeof PHASES)[number];
 
 /** When one phase was reached (undefined: not recorded) and which record says so. */

@@ -1,10 +1,18 @@
 /**
  * Blameless-language check for postmortems: finds phrasing that blames
  * people ("human error", "should have", "failed to", "careless", a person
- * named as the cause) and suggests a rewording that describes systems and
- * conditions instead. Fenced code blocks, inline code, HTML comments and
- * the drafter's `✍️ TODO` prompts are not checked (they quote, hide or ask;
- * they do not state).
+ * named as the cause or the root cause, a person or a role such as "the
+ * operator" or "the on-call" as the one who ignored, missed or forgot) and
+ * suggests a rewording that describes systems and conditions instead.
+ * Fenced code blocks, inline code, HTML comments and the drafter's
+ * `✍️ TODO` prompts are not checked (they quote, hide or ask; they do not
+ * state).
+ *
+ * Passive voice is judged by its agent: "the alert was ignored by the
+ * on-call" (or "by Dana") still points at a person and is flagged; "the
+ * alert was ignored by the router because of a bad label" describes a
+ * system and is not; nor is the agentless "the alert was ignored", which
+ * states what happened without naming anyone.
  */
 
 /** One finding: where (1-based line and column), what, which rule, and a better way to say it. */
@@ -42,16 +50,30 @@ const NOT_PEOPLE = new Set(
     'canary', 'probe', 'service', 'server', 'network', 'database', 'latency', 'timeout', 'retry', 'flag', 'feature', 'patch', 'commit', 'merge', 'version', 'attack', 'jailbreak', 'input',
     'output', 'request', 'requests', 'response', 'responses', 'dependency', 'provider', 'vendor', 'region', 'disk', 'memory', 'cpu', 'queue', 'worker', 'schema', 'policy', 'runbook',
     'slack', 'firebreak', 'lambda', 'prometheus', 'alertmanager', 'kubernetes', 'grafana', 'terraform', 'docker', 'github', 'gitlab', 'jenkins', 'linux', 'python', 'node', 'java',
+    'envoy', 'istio', 'nginx', 'redis', 'postgres', 'kafka', 'openai', 'sagemaker', 'bedrock', 'cloudwatch', 'dynamodb', 'router', 'gateway', 'proxy', 'scheduler', 'loadbalancer',
     'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october',
     'november', 'december', 'yesterday', 'today', 'tonight', 'then', 'later', 'finally', 'also', 'however', 'because', 'when', 'after', 'before', 'there', 'here', 'we', 'they', 'he', 'she',
   ].map((w) => w.toLowerCase()),
 );
 
 /** A person's name (one or two capitalised words), an `@handle` or a Slack mention `<@U42>`. */
-const PERSON = String.raw`(?:@[\w.-]+|<@[A-Z0-9]+(?:\|[^>]*)?>|[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?: [A-Z][a-z]+)?)`;
+const PERSON = String.raw`(?:@[\w.-]*\w|<@[A-Z0-9]+(?:\|[^>]*)?>|[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?: [A-Z][a-z]+)?)`;
 /** Verbs that make the subject the cause of a failure. */
 const CAUSE_VERBS = String.raw`(?:caused|causes|broke|breaks|introduced|forgot|missed|ignored|overlooked|neglected|messed up|screwed up|botched|mistakenly|accidentally|carelessly|wrongly)`;
 const MISTAKES = String.raw`(?:mistake|mistakes|error|errors|fault|typo|oversight|slip|blunder|negligence|carelessness)`;
+/**
+ * A person named by role: "the operator", "our on-call engineer", "an SRE".
+ * The role must follow the determiner directly, so "the Kubernetes
+ * operator" or "the reviewer bot" (systems) do not match.
+ */
+const ROLE = String.raw`(?:[Tt]he|[Oo]ur|[Aa]n?|[Tt]hat|[Tt]his) (?:on-?call(?: engineer| responder| person)?|operator|engineer|reviewer|approver|responder|developer|SRE|admin(?:istrator)?|incident commander)`;
+const IS_ROLE = new RegExp(String.raw`^${ROLE}$`);
+/** Verbs of overlooking: the subject is the one who did not act. */
+const OVERLOOK_VERBS = String.raw`(?:neglected|ignored|overlooked|messed up|screwed up|forgot|missed|botched)`;
+/** Nouns that turn a role into a system: "the operator pod", "the reviewer bot". */
+const SYSTEM_NOUNS = String.raw`(?:bot|bots|pod|pods|service|process|job|account|script|controller|tool|queue|role|group|rotation|channel)`;
+/** Where a match ends: a word boundary that is not inside a name ("PagerDuty" is not "Pager"). */
+const NAME_END = String.raw`(?=[\s,.;:!?)'’]|$)`;
 
 /** True unless the captured "name" (group 1) is a common or system word. */
 const namesAPerson = (m: RegExpExecArray): boolean => {
@@ -110,9 +132,29 @@ const RULES: readonly Rule[] = [
   },
   {
     id: 'person-as-cause',
-    pattern: new RegExp(String.raw`\b(?:[Bb]ecause(?: of)?|[Dd]ue to|caused by|broken by|introduced by|(?:[Mm]istake|[Ee]rror|[Ff]ault|[Oo]versight) (?:by|of)) (${PERSON})(?=[\s,.;:!?)'’]|$)`, 'g'),
+    pattern: new RegExp(String.raw`\b(?:[Bb]ecause(?: of)?|[Dd]ue to|caused by|broken by|introduced by|(?:[Mm]istake|[Ee]rror|[Ff]ault|[Oo]versight) (?:by|of)) (${PERSON})${NAME_END}`, 'g'),
     suggestion: `make the condition the cause, e.g. "because the deploy had no canary stage" (${DESCRIBE})`,
     accept: namesAPerson,
+  },
+  {
+    id: 'person-as-cause',
+    // "The root cause was John." A root cause is a condition; "the root cause was a bad label" does not match (not a name).
+    pattern: new RegExp(String.raw`\b[Rr]oot cause (?:was|is|were|has been|lies with|lay with) (${PERSON})${NAME_END}`, 'g'),
+    suggestion: `a root cause is a condition, not a person: name what allowed it, e.g. "the root cause was a release process with no guardrail check" (${DESCRIBE})`,
+    accept: namesAPerson,
+  },
+  {
+    id: 'person-as-cause',
+    // "The operator neglected the alert." "Neglected to" / "forgot to" are left to the forgot rule (one finding each).
+    pattern: new RegExp(String.raw`\b${ROLE} (?:\w+ly )?(?:${OVERLOOK_VERBS})\b(?! to\b)`, 'g'),
+    suggestion: `say what the responder saw and what made it easy to miss, e.g. "the alert fired among forty others and nothing marked it as urgent" (${DESCRIBE})`,
+  },
+  {
+    id: 'person-as-cause',
+    // Passive voice with a person as the agent: "was ignored by the on-call", "was missed by Dana". "Ignored by the router" names a system.
+    pattern: new RegExp(String.raw`\b(?:neglected|ignored|overlooked|missed|forgotten|botched|messed up) by (${ROLE}|${PERSON})${NAME_END}(?! ${SYSTEM_NOUNS}\b)`, 'g'),
+    suggestion: `describe what the system showed and why it was easy to miss, e.g. "the alert was not acknowledged: it was routed to a muted channel" (${DESCRIBE})`,
+    accept: (m) => IS_ROLE.test(m[1]) || namesAPerson(m),
   },
 ];
 

@@ -112,9 +112,12 @@ export class WeeklyReviewNotPostedError extends FirebreakError {
  * 2. regression cases from `corpus/*.json` (a file that is not a valid case
  *    is left out and counted, with its path and the fields at fault in
  *    `notes`; its text is never quoted);
- * 3. action items from the postmortems of those incidents
- *    (`postmortems/**` + `/<incident id>.md`; a table that cannot be read is
- *    left out with a note);
+ * 3. action items from every postmortem of the records repository
+ *    (`postmortems/**` + `/<incident id>.md`, the incident id taken from the
+ *    file name), however old: an open item stays on the review until it is
+ *    done, whether or not its incident is in the figures' window (the
+ *    `done` count is over every postmortem too); a table that cannot be
+ *    read is left out with a note;
  * 4. figures (`weeklyReviewStats`), document and SVG charts
  *    (`renderWeeklyReview`, charts as files), committed in one commit
  *    `review: weekly review <week>` on branch `firebreak/reviews/<week>`
@@ -141,7 +144,7 @@ export async function prepareWeeklyReview(deps: WeeklyReviewDeps, week?: string,
 
   const incidents = await loadIncidents(deps.store, reviewed);
   const cases = await loadCases(deps.records, concurrency, notes);
-  const actionItems = await loadActionItems(deps.records, new Set(incidents.map((i) => i.id)), concurrency, notes);
+  const actionItems = await loadActionItems(deps.records, concurrency, notes);
 
   const stats = weeklyReviewStats({ week: reviewed, incidents, slos: deps.slos, cases: cases.loaded, actionItems: actionItems.loaded, now: asOf });
   const rendered = renderWeeklyReview(stats, { charts: 'files' });
@@ -216,16 +219,14 @@ async function loadCases(records: RecordsRepository, concurrency: number, notes:
   return { loaded, skipped };
 }
 
-/** Action items of the postmortems of `incidentIds`. */
-async function loadActionItems(
-  records: RecordsRepository,
-  incidentIds: ReadonlySet<string>,
-  concurrency: number,
-  notes: string[],
-): Promise<{ loaded: ReviewActionItem[]; skipped: number }> {
+/**
+ * Action items of every postmortem (`postmortems/**` + `/<incident id>.md`),
+ * whatever the age of its incident: open items are followed up until done.
+ */
+async function loadActionItems(records: RecordsRepository, concurrency: number, notes: string[]): Promise<{ loaded: ReviewActionItem[]; skipped: number }> {
   const files = (await records.list('postmortems'))
     .map((path) => ({ path, incidentId: POSTMORTEM_FILE.exec(path)?.[1] }))
-    .filter((f): f is { path: string; incidentId: string } => f.incidentId !== undefined && incidentIds.has(f.incidentId));
+    .filter((f): f is { path: string; incidentId: string } => f.incidentId !== undefined);
   const texts = await mapLimit(files, concurrency, (f) => records.read(f.path));
   const loaded: ReviewActionItem[] = [];
   let skipped = 0;

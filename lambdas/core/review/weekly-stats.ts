@@ -68,6 +68,7 @@ export const ReviewCaseSchema = z.object({
   taxonomy: z.object({ owasp: z.string(), category: z.string(), technique: z.string() }),
   source: z.object({ incident_ids: z.array(z.string()), first_seen: Timestamp }),
 });
+/** What the review reads of a regression case; see {@link ReviewCaseSchema}. */
 export type ReviewCase = z.infer<typeof ReviewCaseSchema>;
 
 /**
@@ -85,6 +86,7 @@ export const ReviewActionItemSchema = z.object({
   ticket: z.string().optional(),
   status: z.enum(['open', 'done']),
 });
+/** A postmortem action item with its incident; see {@link ReviewActionItemSchema}. */
 export type ReviewActionItem = z.infer<typeof ReviewActionItemSchema>;
 /** Kind of action item. */
 export type ReviewActionItemType = ReviewActionItem['type'];

@@ -18,7 +18,12 @@ const PLANTED: [number, string, string][] = [
   [21, 'Operator error', 'human-error'],
   [21, 'to blame', 'fault'],
   [22, 'negligent', 'judgement'],
-  [42, 'failed to', 'failed-to'],
+  [23, 'root cause was John', 'person-as-cause'],
+  [24, 'The operator neglected', 'person-as-cause'],
+  [25, 'due to Frank', 'person-as-cause'],
+  [26, 'The reviewer overlooked', 'person-as-cause'],
+  [27, 'ignored by the on-call', 'person-as-cause'],
+  [50, 'failed to', 'failed-to'],
 ];
 
 describe('blameless language check', () => {
@@ -56,6 +61,16 @@ describe('blameless language check', () => {
     "Thanks to Erin's runbook, we knew where to look.",
     'Erin rolled back the model at 10:05.',
     'This is a blameless postmortem.',
+    'The root cause was a bad label on the alert rule.',
+    'The root cause was PagerDuty rejecting the routing key.',
+    'The root cause is Kubernetes evicting the pod.',
+    'The canary missed the regression.',
+    'The reviewer bot ignored the label.',
+    'The on-call rotation missed a handoff.',
+    'The Kubernetes operator ignored the CRD.',
+    'The alert was ignored by the operator pod.',
+    'The alert was ignored by Alertmanager because of a bad label.',
+    'The alert was ignored.',
   ])('does not flag %p', (sentence) => {
     expect(lintPostmortem(sentence)).toEqual([]);
   });
@@ -72,8 +87,37 @@ describe('blameless language check', () => {
     ['Erin was at fault.', 'at fault'],
     ['The team was sloppy about reviews.', 'sloppy'],
     ['The operator neglected to check the canary.', 'neglected to'],
+    ['The root cause was John.', 'root cause was John'],
+    ['The root cause is @erin.', 'root cause is @erin'],
+    ['Root cause was Alice Smith, who pushed the change.', 'Root cause was Alice Smith'],
+    ['The outage was due to John.', 'due to John'],
+    ['The operator neglected the alert.', 'The operator neglected'],
+    ['The on-call ignored the second page.', 'The on-call ignored'],
+    ['Our on-call engineer missed the page.', 'Our on-call engineer missed'],
+    ['The engineer simply overlooked the warning.', 'The engineer simply overlooked'],
+    ['The reviewer forgot the canary stage.', 'The reviewer forgot'],
+    ['The reviewer messed up the rollout.', 'The reviewer messed up'],
+    ['Dana missed the page.', 'Dana missed'],
+    ['The page was missed by the on-call engineer.', 'missed by the on-call engineer'],
+    ['The warning was overlooked by Dana during the deploy.', 'overlooked by Dana'],
   ])('flags %p', (sentence, phrase) => {
     expect(lintPostmortem(sentence).map((f) => f.phrase)).toContain(phrase);
+  });
+
+  it('suggests a rewording for a person named as the root cause and for a role that ignored or missed something', () => {
+    const [rootCause] = lintPostmortem('The root cause was John.');
+    expect(rootCause).toMatchObject({ line: 1, column: 5, rule: 'person-as-cause', suggestion: expect.stringContaining('a root cause is a condition, not a person') });
+    const [role] = lintPostmortem('The operator neglected the alert.');
+    expect(role).toMatchObject({ line: 1, column: 1, rule: 'person-as-cause', suggestion: expect.stringContaining('what made it easy to miss') });
+  });
+
+  it('judges the passive voice by its agent: a system is not blamed, a person or a role is', () => {
+    expect(lintPostmortem('The alert was ignored by the router because of a bad label.')).toEqual([]);
+    expect(lintPostmortem('The alert was ignored by the on-call because of a bad label.').map((f) => f.phrase)).toEqual(['ignored by the on-call']);
+  });
+
+  it('flags "forgot to" / "neglected to" after a role once, as the forgot rule', () => {
+    expect(lintPostmortem('The operator forgot to check the canary.').map((f) => [f.phrase, f.rule])).toEqual([['forgot to', 'forgot']]);
   });
 
   it('skips fenced code blocks (``` and ~~~), inline code and drafter prompts, but checks other quotes', () => {

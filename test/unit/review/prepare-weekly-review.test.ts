@@ -31,6 +31,8 @@ const ids = {
   baseline: 'inc-20261110-cccc0003',
   oldActive: 'inc-20260901-dddd0004',
   oldResolved: 'inc-20260902-eeee0005',
+  /** An incident of last year: not in the store's weeks of the review, only its postmortem is in the records. */
+  lastYear: 'inc-20251103-ffff0006',
 };
 
 const at = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
@@ -123,7 +125,12 @@ async function world(): Promise<World> {
       '| process | Page the ML on-call for refusal-rate breaches | — | — | done |',
     ]),
     [`postmortems/2026/${ids.baseline}.md`]: postmortem(['| fix | Tune the guardrail threshold | — | — | open |']),
-    [`postmortems/2026/${ids.oldResolved}.md`]: postmortem(['| prevent | An item of an incident the review does not cover | — | — | open |']),
+    [`postmortems/2026/${ids.oldResolved}.md`]: postmortem(['| prevent | An item of an incident the figures do not cover | — | — | open |']),
+    [`postmortems/2025/archive/${ids.lastYear}.md`]: postmortem([
+      '| mitigate | Alert on the refusal rate per tenant | `@U0ONCALL02` | SAFE-3 | open |',
+      '| process | Write the rollback runbook | — | — | done |',
+    ]),
+    'postmortems/2025/notes.md': '| prevent | Not a postmortem: its name is not an incident id | — | — | open |',
     'postmortems/README.md': 'Postmortems, one per incident.',
   });
   let now = MONDAY;
@@ -132,6 +139,17 @@ async function world(): Promise<World> {
   const channel = new RecordingReviewChannel();
   return { store, spy, records, channel, clock, newCase, deps: { store: spy, records, clock, slos: policy.slos, channel } };
 }
+
+/** The `## Open action items` section of a review document. */
+function actionItemsOf(markdown: string): string {
+  const start = markdown.indexOf('\n## Open action items\n');
+  if (start < 0) throw new Error('the review has no action items section');
+  const end = markdown.indexOf('\n## ', start + 1);
+  return markdown.slice(start, end < 0 ? undefined : end);
+}
+
+/** A review document without its `## Open action items` section: the figures. */
+const withoutActionItems = (markdown: string): string => markdown.replace(actionItemsOf(markdown), '');
 
 const CHARTS = ['reviews/2026-W47/error-budget.svg', 'reviews/2026-W47/incidents-per-week.svg', 'reviews/2026-W47/ttr-trend.svg'];
 
@@ -169,7 +187,8 @@ describe('prepareWeeklyReview', () => {
     const markdown = records.file('reviews/2026-W47.md') ?? '';
     expect(markdown).toContain(ids.resolved);
     expect(markdown).toContain(ids.unresolved);
-    expect(markdown).not.toContain(ids.oldResolved);
+    // Only the open action items of its postmortem name the old incident; the figures do not.
+    expect(withoutActionItems(markdown)).not.toContain(ids.oldResolved);
   });
 
   it('counts the regression cases of the corpus and leaves out, counted and noted, a file that is not a valid case', async () => {
@@ -183,18 +202,37 @@ describe('prepareWeeklyReview', () => {
     expect(records.reads).not.toContain('corpus/README.md');
   });
 
-  it('reads the action items of the postmortems of the reviewed incidents only, and leaves out a table it cannot read with a note', async () => {
+  it('follows up the open action items of every postmortem, however old its incident, and leaves out a table it cannot read with a note', async () => {
     const { deps, records } = await world();
 
     const review = await prepareWeeklyReview(deps);
 
     const markdown = records.file('reviews/2026-W47.md') ?? '';
-    expect(markdown).toContain('Add the role-play probe to the canary set');
+    const items = actionItemsOf(markdown);
+    expect(items).toContain('3 open (1 mitigate, 2 prevent, 0 process), 2 done.');
+    expect(items).toContain(`| \`${ids.resolved}\` | prevent | Add the role-play probe to the canary set |`);
+    // Incidents older than the five weeks of the figures, one of them in no week the store was asked for: the id comes from the file name.
+    expect(items).toContain(`| \`${ids.oldResolved}\` | prevent | An item of an incident the figures do not cover |`);
+    expect(items).toContain(`| \`${ids.lastYear}\` | mitigate | Alert on the refusal rate per tenant |`);
     expect(markdown).not.toContain('Page the ML on-call'); // done
+    expect(markdown).not.toContain('Write the rollback runbook'); // done
     expect(markdown).not.toContain('Tune the guardrail threshold'); // malformed table
-    expect(records.reads).not.toContain(`postmortems/2026/${ids.oldResolved}.md`);
+    expect(markdown).not.toContain('Not a postmortem'); // not named for an incident
+    expect(records.reads).not.toContain('postmortems/2025/notes.md');
     expect(review.skipped.postmortems).toBe(1);
     expect(review.notes).toContainEqual(expect.stringMatching(new RegExp(`^postmortems/2026/${ids.baseline}\\.md: action items left out: .*line 11: type "fix": expected mitigate, prevent or process`)));
+  });
+
+  it('keeps the figures to the five weeks and the active incidents when old postmortems have open items', async () => {
+    const { deps, spy, records } = await world();
+
+    const review = await prepareWeeklyReview(deps);
+
+    expect(review.summary.incidents).toBe(2);
+    expect([...spy.weeks].sort()).toEqual(['2026-W43', '2026-W44', '2026-W45', '2026-W46', '2026-W47']);
+    const figures = withoutActionItems(records.file('reviews/2026-W47.md') ?? '');
+    expect(figures).not.toContain(ids.lastYear);
+    expect(figures).not.toContain(ids.oldResolved);
   });
 
   it('posts the Block Kit summary once, with the link to the review', async () => {
