@@ -173,7 +173,8 @@ export function parseCase(text: string, path: string): RegressionCase {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new CaseRecordError(path, [{ path: '', message: `not JSON (${cause instanceof Error ? cause.message : String(cause)})` }], { cause });
+    // The parser's message can quote the file's text (a prompt): it stays in the cause, out of the message.
+    throw new CaseRecordError(path, [{ path: '', message: 'not JSON' }], { cause });
   }
   const parsed = RegressionCaseSchema.safeParse(json);
   if (!parsed.success) throw new CaseRecordError(path, issuesOf(parsed.error));
