@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import type { CaseStatus, RegressionCase } from '../../lambdas/core/corpus/case';
 import { corpusStats, type Counts } from '../../lambdas/core/corpus/corpus-stats';
-import { toGarakPayload, toPromptfooTests } from '../../lambdas/core/corpus/export';
+import { casesWithCanaryCheck, toGarakPayload, toPromptfooTests } from '../../lambdas/core/corpus/export';
 import { FirebreakError, InvalidInputError } from '../../lambdas/core/errors';
 import { SeveritySchema, type Severity } from '../../lambdas/core/policy/severity';
 import type { Clock } from '../../lambdas/core/ports';
@@ -24,8 +24,9 @@ const USAGE = [
   '      through the harvest pipeline and commit the new cases; adding the same file again adds nothing',
   '  stats [--json]',
   '      cases by status, OWASP LLM Top 10 2025 id, category, technique, severity',
-  '  export --format promptfoo|garak [--out FILE] [--name NAME] [--include-retired]',
-  '      promptfoo test cases (YAML `tests:`) or a garak payload file (JSON), on stdout unless --out',
+  '  export --format promptfoo|garak [--out FILE] [--name NAME] [--include-retired] [--canary TOKEN]',
+  '      promptfoo test cases (YAML `tests:`) or a garak payload file (JSON), on stdout unless --out;',
+  '      promptfoo tests of cases that expect no canary leak check for the canary (not-icontains)',
   '  replay --target URL [--model M] [--concurrency N] [--junit FILE] [--status active|quarantined|all]',
   '         [--timeout SECONDS] [--canary TOKEN]',
   '      send every case to an OpenAI-compatible endpoint, judge each response, print a table,',
@@ -240,16 +241,18 @@ async function stats(args: string[], io: CliIo, options: CorpusCommandOptions): 
 // --- export ------------------------------------------------------------------------------------
 
 async function exportCorpus(args: string[], io: CliIo, options: CorpusCommandOptions): Promise<number> {
-  const v = parse('export', args, { format: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, 'include-retired': { type: 'boolean' } });
+  const v = parse('export', args, { format: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, 'include-retired': { type: 'boolean' }, canary: { type: 'string' } });
   const format = str(v['format']);
   if (format === undefined) throw new UsageError(`export: --format ${EXPORT_FORMATS.join('|')} is required`);
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: --format must be ${EXPORT_FORMATS.join(' or ')}, got ${JSON.stringify(format)}`);
   const out = nonEmpty('export', '--out', v['out']);
   const name = nonEmpty('export', '--name', v['name']) ?? DEFAULT_GARAK_NAME;
+  const canary = nonEmpty('export', '--canary', v['canary']) ?? (envOf(options)['FIREBREAK_CANARY']?.trim() || undefined);
   const exportOptions = { includeRetired: v['include-retired'] === true };
   const corpus = await open(options);
   const { cases, invalid } = await corpus.load();
-  const text = format === 'promptfoo' ? toPromptfooTests(cases, exportOptions) : toGarakPayload(cases, name, exportOptions);
+  const text = format === 'promptfoo' ? toPromptfooTests(cases, { ...exportOptions, ...(canary === undefined ? {} : { canary }) }) : toGarakPayload(cases, name, exportOptions);
+  warnUncheckedCanary(io, format, casesWithCanaryCheck(cases, exportOptions), canary);
   if (out === undefined) io.stdout(text);
   else {
     const file = path.resolve(options.cwd ?? process.cwd(), out);
@@ -260,6 +263,16 @@ async function exportCorpus(args: string[], io: CliIo, options: CorpusCommandOpt
   }
   reportInvalid(io, 'export', invalid);
   return invalid.length > 0 ? 1 : 0;
+}
+
+/** Says on stderr which cases expecting no canary leak the export cannot check for it. */
+function warnUncheckedCanary(io: CliIo, format: string, split: ReturnType<typeof casesWithCanaryCheck>, canary: string | undefined): void {
+  if (format === 'garak') {
+    const n = split.stored.length + split.unchecked.length;
+    if (n > 0) io.stderr(`export: a garak payload file carries prompts only: the canary check of ${plural(n, 'case')} is not in it; check it with \`firebreak corpus replay --canary TOKEN\` or --format promptfoo\n`);
+  } else if (canary === undefined && split.unchecked.length > 0) {
+    io.stderr(`export: ${plural(split.unchecked.length, 'case')} ${split.unchecked.length === 1 ? 'expects' : 'expect'} no canary leak but hold no canary (none was known at harvest): pass --canary TOKEN or set FIREBREAK_CANARY to check it\n`);
+  }
 }
 
 // --- replay ------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ export type CodeCommitRecordsRepositoryOptions = z.input<typeof CodeCommitRecord
 const ATTEMPTS = 3;
 const AUTHOR = { authorName: 'Firebreak', email: 'firebreak@localhost' } as const;
 const UTF8 = new TextDecoder('utf-8');
+/** GetFile requests in flight at once in `readAll`. */
+const READ_CONCURRENCY = 16;
 
 /**
  * `RecordsRepository` on a CodeCommit repository.
@@ -47,7 +49,9 @@ const UTF8 = new TextDecoder('utf-8');
  * files per commit — over them, CreateCommit's error is reported.
  *
  * `read` is GetFile on the base branch (`FileDoesNotExistException` →
- * undefined); `list` walks GetFolder (a missing folder lists nothing).
+ * undefined); `list` walks GetFolder (a missing folder lists nothing);
+ * `readAll` walks GetFolder and reads every file with GetFile, 16 at a
+ * time, since CodeCommit has no bulk read.
  * Errors are {@link RecordsRepositoryError}s; throttling, 5xx and network
  * errors are retryable.
  *
@@ -89,22 +93,31 @@ export class CodeCommitRecordsRepository implements RecordsRepository {
 
   async list(prefix: string): Promise<string[]> {
     const folder = folderPrefix(prefix);
-    const commitSpecifier = await this.base();
-    const found: string[] = [];
-    const pending = [folder === '' ? '/' : folder];
-    while (pending.length > 0) {
-      const folderPath = pending.shift()!;
-      let out;
+    return (await this.walk(folder, await this.base())).sort();
+  }
+
+  /**
+   * CodeCommit has no bulk read (no archive, no batch of file contents): the
+   * folder is walked with GetFolder at the base branch's head commit, then
+   * each file is read with GetFile at that same commit, {@link READ_CONCURRENCY}
+   * at a time — one request per file, all of one commit even if the branch
+   * moves meanwhile. A base branch with no commit yet (an empty repository)
+   * reads as empty.
+   */
+  async readAll(prefix: string): Promise<Map<string, string>> {
+    const folder = folderPrefix(prefix);
+    const head = await this.head(await this.base());
+    if (head === undefined) return new Map();
+    const paths = (await this.walk(folder, head)).sort();
+    const contents = await mapConcurrently(paths, READ_CONCURRENCY, async (filePath) => {
       try {
-        out = await this.client.send(new GetFolderCommand({ repositoryName: this.repositoryName, commitSpecifier, folderPath }));
+        const { fileContent } = await this.client.send(new GetFileCommand({ repositoryName: this.repositoryName, commitSpecifier: head, filePath }));
+        return UTF8.decode(fileContent ?? new Uint8Array());
       } catch (error) {
-        if (nameOf(error) === 'FolderDoesNotExistException') continue;
-        throw this.failure(`list ${folderPath}`, error);
+        throw this.failure(`read ${filePath} at ${head}`, error);
       }
-      for (const file of out.files ?? []) if (file.absolutePath !== undefined) found.push(stripSlash(file.absolutePath));
-      for (const sub of out.subFolders ?? []) if (sub.absolutePath !== undefined) pending.push(stripSlash(sub.absolutePath));
-    }
-    return found.sort();
+    });
+    return new Map(paths.map((path, i) => [path, contents[i]!]));
   }
 
   async commit(files: readonly RecordFile[], message: string, options: CommitOptions = {}): Promise<RecordsCommit> {
@@ -161,6 +174,25 @@ export class CodeCommitRecordsRepository implements RecordsRepository {
     return `https://${this.region}.console.aws.amazon.com/codesuite/codecommit/repositories/${encodeURIComponent(this.repositoryName)}`;
   }
 
+  /** Paths of the files under a folder (`''`: the whole repository) at a branch or commit, walking GetFolder; none when the folder does not exist. */
+  private async walk(folder: string, commitSpecifier: string): Promise<string[]> {
+    const found: string[] = [];
+    const pending = [folder === '' ? '/' : folder];
+    while (pending.length > 0) {
+      const folderPath = pending.shift()!;
+      let out;
+      try {
+        out = await this.client.send(new GetFolderCommand({ repositoryName: this.repositoryName, commitSpecifier, folderPath }));
+      } catch (error) {
+        if (nameOf(error) === 'FolderDoesNotExistException') continue;
+        throw this.failure(`list ${folderPath}`, error);
+      }
+      for (const file of out.files ?? []) if (file.absolutePath !== undefined) found.push(stripSlash(file.absolutePath));
+      for (const sub of out.subFolders ?? []) if (sub.absolutePath !== undefined) pending.push(stripSlash(sub.absolutePath));
+    }
+    return found;
+  }
+
   /** The base branch: configured, or the repository's default (asked once). */
   private async base(): Promise<string> {
     if (this.baseBranch === undefined) {
@@ -202,6 +234,27 @@ export class CodeCommitRecordsRepository implements RecordsRepository {
     const retryable = name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 429 || status === undefined || status >= 500;
     return new RecordsRepositoryError('codecommit', `${doing} in ${this.repositoryName}: ${name}: ${error instanceof Error ? error.message : String(error)}`, { retryable, cause: error });
   }
+}
+
+/** `fn` over `items` with at most `limit` calls in flight, results in order; the first failure rejects, and no further call starts after it. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const i = next;
+      next += 1;
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function nameOf(error: unknown): string {

@@ -2,7 +2,7 @@
  * The records repository as a local git repository (the embedded target and
  * the CLI), driven through the `git` command line.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
@@ -137,8 +137,10 @@ const LOCKED = /\.lock'?: File exists|cannot lock ref|is at [0-9a-f]+ but expect
  *
  * - The directory is created and `git init`ed with an empty initial commit
  *   when it is not a repository yet.
- * - `read` and `list` read HEAD (`git ls-tree`, `git cat-file`): what is
- *   committed, not what lies in the work tree.
+ * - `read`, `list` and `readAll` read HEAD (`git ls-tree`, `git cat-file`):
+ *   what is committed, not what lies in the work tree. `readAll` runs two
+ *   git processes for a whole folder (`ls-tree -r`, then one `cat-file
+ *   --batch` for every blob), where `read` runs two per file.
  * - `commit` writes the blobs (`hash-object -w`), then takes git's own
  *   index lock (`.git/index.lock`, created exclusively — the lock `git add`
  *   and `git commit` take), builds the tree in a private index
@@ -207,6 +209,31 @@ export class GitRecordsRepository implements RecordsRepository {
       .split('\0')
       .filter((p) => p !== '' && (folder === '' || p.startsWith(`${folder}/`)))
       .sort();
+  }
+
+  /**
+   * Every regular file under the folder in HEAD, in two git processes
+   * whatever the number of files: `ls-tree -r` for the blob ids, then one
+   * `cat-file --batch` fed every blob id on its standard input. Takes no
+   * lock, like `read`: blobs are immutable, and the tree is HEAD's when
+   * `ls-tree` ran.
+   */
+  async readAll(prefix: string): Promise<Map<string, string>> {
+    const folder = folderPrefix(prefix);
+    await this.ensureRepository();
+    const out = await this.run(['ls-tree', '-r', '-z', '--full-tree', 'HEAD', ...(folder === '' ? [] : ['--', folder])]);
+    const files: { path: string; sha: string }[] = [];
+    for (const line of out.split('\0')) {
+      const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(line);
+      if (match === null) continue;
+      const [, mode, type, sha, path] = match as unknown as [string, string, string, string, string];
+      // Regular files only (not symbolic links 120000, nor submodules), and only under the folder: ls-tree also names a file called `folder`.
+      if (type !== 'blob' || !REGULAR_FILE_MODES.has(mode) || (folder !== '' && !path.startsWith(`${folder}/`))) continue;
+      files.push({ path, sha });
+    }
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const contents = files.length === 0 ? new Map<string, string>() : await this.catFileBatch([...new Set(files.map((f) => f.sha))]);
+    return new Map(files.map((f) => [f.path, contents.get(f.sha)!]));
   }
 
   async commit(files: readonly RecordFile[], message: string, _options?: CommitOptions): Promise<RecordsCommit> {
@@ -388,6 +415,52 @@ export class GitRecordsRepository implements RecordsRepository {
     }
   }
 
+  /**
+   * The contents of blobs, through one `git cat-file --batch --buffer`: the
+   * ids go in on stdin, one a line; each object comes back as
+   * `<sha> blob <size>\n<content>\n`, parsed as bytes while it streams and
+   * decoded as UTF-8.
+   *
+   * @throws RecordsRepositoryError when git fails, or names an object missing or not a blob
+   */
+  private catFileBatch(shas: readonly string[]): Promise<Map<string, string>> {
+    const args = ['cat-file', '--batch', '--buffer'];
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.gitBinary, ['-C', this.dir, ...args], { env: BASE_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+      const parser = new CatFileBatchParser();
+      const stderr: Buffer[] = [];
+      let failure: unknown;
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (failure !== undefined) return;
+        try {
+          parser.push(chunk);
+        } catch (error) {
+          // An answer we cannot read: stop git; the close handler reports this error.
+          failure = error;
+          child.kill();
+        }
+      });
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.stdin.on('error', () => undefined); // EPIPE when git exits before reading stdin: the exit status reports the failure.
+      child.on('error', (error) => {
+        failure ??= error;
+      });
+      child.on('close', (code, signal) => {
+        const text = Buffer.concat(stderr).toString('utf8');
+        if (failure instanceof RecordsRepositoryError) return reject(failure);
+        if (failure !== undefined || code !== 0) {
+          const error = new GitCommandError(args, (failure as { code?: string } | undefined)?.code ?? code ?? signal ?? undefined, text, { cause: failure });
+          return reject(new RecordsRepositoryError('git', error.message, { retryable: false, cause: error }));
+        }
+        const objects = parser.finish();
+        const missing = shas.filter((sha) => !objects.has(sha));
+        if (missing.length > 0) return reject(new RecordsRepositoryError('git', `git cat-file --batch did not return ${missing.length} of ${shas.length} objects (first: ${missing[0]})`, { retryable: false }));
+        resolve(objects);
+      });
+      child.stdin.end(shas.map((sha) => `${sha}\n`).join(''));
+    });
+  }
+
   /** Runs git in the repository; stdout, or a {@link RecordsRepositoryError} whose cause is the {@link GitCommandError}. */
   private run(args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -407,6 +480,65 @@ export class GitRecordsRepository implements RecordsRepository {
       child.stdin?.on('error', () => undefined); // EPIPE when git exits before reading stdin: the exit status reports the failure.
       child.stdin?.end(options.input ?? '');
     });
+  }
+}
+
+/** Modes of regular files in a git tree (`100644`, executable `100755`, and the legacy group-writable `100664`). */
+const REGULAR_FILE_MODES = new Set(['100644', '100755', '100664']);
+
+/**
+ * Reads the output of `git cat-file --batch` as it streams: each object is
+ * `<sha> <type> <size>\n`, `size` bytes of content and `\n`; an object git
+ * does not have is `<sha> missing\n`. Chunks are kept as they come and
+ * joined only once an object's bytes are all there, so that a large blob
+ * spread over many chunks is copied once.
+ */
+class CatFileBatchParser {
+  private readonly objects = new Map<string, string>();
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private object: { readonly sha: string; readonly size: number } | undefined;
+
+  /** Takes the next chunk of output; throws a {@link RecordsRepositoryError} on an object that is missing or not a blob. */
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      if (this.object === undefined) {
+        const data = this.join();
+        const newline = data.indexOf(0x0a);
+        if (newline < 0) return;
+        const header = data.toString('latin1', 0, newline);
+        this.keep(data.subarray(newline + 1));
+        const match = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
+        if (match === null) throw new RecordsRepositoryError('git', `git cat-file --batch: ${/ missing$/.test(header) ? `object ${header.split(' ')[0]} is missing` : `unexpected header "${header}"`}`, { retryable: false });
+        if (match[2] !== 'blob') throw new RecordsRepositoryError('git', `git cat-file --batch: object ${match[1]} is a ${match[2]}, not a blob`, { retryable: false });
+        this.object = { sha: match[1]!, size: Number(match[3]) };
+      }
+      // The content and the newline after it.
+      if (this.buffered < this.object.size + 1) return;
+      const data = this.join();
+      this.objects.set(this.object.sha, data.toString('utf8', 0, this.object.size));
+      this.keep(data.subarray(this.object.size + 1));
+      this.object = undefined;
+    }
+  }
+
+  /** The objects read, by id; throws when the output stopped inside an object. */
+  finish(): Map<string, string> {
+    if (this.object !== undefined || this.buffered > 0) throw new RecordsRepositoryError('git', 'git cat-file --batch: its output ended inside an object', { retryable: false });
+    return this.objects;
+  }
+
+  private join(): Buffer {
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [data];
+    return data;
+  }
+
+  private keep(rest: Buffer): void {
+    this.chunks = rest.length === 0 ? [] : [rest];
+    this.buffered = rest.length;
   }
 }
 

@@ -3,11 +3,14 @@
  * changes proposed as pull requests.
  */
 import { createHash } from 'node:crypto';
+import { types } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { ConfigurationError } from '../core/errors';
 import { recordPath, type CommitOptions, type RecordFile, type RecordsCommit, type RecordsRepository } from '../core/records/records-repository';
 import { BranchNameSchema, checkBranchName, checkCommitInput, folderPrefix, RecordsRepositoryError } from './git-records-repository';
+import { readTar } from './tar-reader';
 
 /** Options of {@link GitHubRecordsRepository}. */
 export const GitHubRecordsRepositoryOptionsSchema = z.strictObject({
@@ -36,6 +39,13 @@ const ContentSchema = z.union([
   z.array(z.object({ path: z.string(), type: z.string() })),
   z.object({ type: z.string(), sha: z.string(), size: z.number(), encoding: z.string().optional(), content: z.string().optional() }),
 ]);
+
+/**
+ * The body of a tarball download as Octokit hands it over: an ArrayBuffer
+ * (binary content types), or a typed array. Checked by internal slot, not
+ * `instanceof`, because Node's fetch may build it in another realm.
+ */
+const ArchiveBodySchema = z.custom<ArrayBuffer | ArrayBufferView>((value) => types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value), 'expected the archive as binary data');
 
 /** Validates an answer of a route Octokit has no types for (`{+path}` templates). */
 function parseResponse<T extends z.ZodType>(schema: T, data: unknown, what: string): z.infer<T> {
@@ -70,10 +80,17 @@ function blobSha(content: string): string {
  *    `title` (default: the message's first line), or the open one reused.
  *
  * `read` and `list` read the base branch (contents API; recursive tree).
+ * `readAll` reads a whole folder in one download: the tarball of the base
+ * branch's head commit (`GET /repos/{owner}/{repo}/tarball/{sha}`, which
+ * GitHub answers with a redirect to its archive host that Octokit follows),
+ * gunzipped and read with {@link readTar}. The archive is `git archive`'s,
+ * so files the repository's `.gitattributes` marks `export-ignore` are not
+ * in it, and `export-subst` files come with their placeholders expanded.
  * Errors are {@link RecordsRepositoryError}s: 429, 5xx, a rate-limited 403
  * and network errors are retryable; 401, 403, 404 and 422 are not.
  *
- * Token: contents read/write and pull requests read/write on the repository.
+ * Token: contents read/write and pull requests read/write on the repository
+ * (contents read covers the archive download).
  *
  * @example
  * const records = new GitHubRecordsRepository(new Octokit({ auth: token }), { owner: 'acme', repo: 'firebreak-records' });
@@ -119,6 +136,41 @@ export class GitHubRecordsRepository implements RecordsRepository {
     const tree = await this.tree(await this.treeOf(head));
     if (tree.truncated) throw new RecordsRepositoryError('github', 'the repository has too many files to list through the trees API', { retryable: false });
     return [...tree.blobs.keys()].filter((p) => folder === '' || p.startsWith(`${folder}/`)).sort();
+  }
+
+  /**
+   * The base branch's files under the folder, from one tarball download (plus
+   * the read of the branch head, and of the default branch once when no base
+   * branch is configured): three API calls at most, whatever the number of
+   * files. The archive holds the whole branch, whatever the folder: memory
+   * and transfer grow with the repository, not with the folder.
+   *
+   * @throws RecordsRepositoryError when the base branch does not exist, the download fails, or the archive cannot be read
+   */
+  async readAll(prefix: string): Promise<Map<string, string>> {
+    const folder = folderPrefix(prefix);
+    const base = await this.base();
+    // The head commit, so that the archive is of one known commit (and a missing branch is said plainly).
+    const head = await this.head(base);
+    if (head === undefined) throw new RecordsRepositoryError('github', `base branch ${base} does not exist`, { retryable: false });
+    const body = await this.call(`download the archive of ${base} at ${head}`, async () => (await this.octokit.rest.repos.downloadTarballArchive({ owner: this.owner, repo: this.repo, ref: head })).data as unknown);
+    const archive = parseResponse(ArchiveBodySchema, body, `the archive of ${base}`);
+    const bytes = types.isAnyArrayBuffer(archive) ? Buffer.from(archive) : Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
+    let entries;
+    try {
+      entries = readTar(await gunzipAsync(bytes));
+    } catch (error) {
+      throw new RecordsRepositoryError('github', `the archive of ${base} at ${head} cannot be read: ${(error as Error).message}`, { retryable: false, cause: error });
+    }
+    const files: [string, string][] = [];
+    for (const entry of entries) {
+      // Every path starts with the archive's own folder, `<owner>-<repo>-<short sha>/`.
+      const slash = entry.path.indexOf('/');
+      const path = slash < 0 ? '' : entry.path.slice(slash + 1);
+      if (path === '' || (folder !== '' && !path.startsWith(`${folder}/`))) continue;
+      files.push([path, entry.content.toString('utf8')]);
+    }
+    return new Map(files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   async commit(files: readonly RecordFile[], message: string, options: CommitOptions = {}): Promise<RecordsCommit> {
@@ -273,6 +325,11 @@ export class GitHubRecordsRepository implements RecordsRepository {
       throw new RecordsRepositoryError('github', `${doing}: ${status === undefined ? '' : `HTTP ${status} `}${errorText(error)}${hint}`, { retryable, cause: error });
     }
   }
+}
+
+/** zlib's gunzip off the event loop. */
+function gunzipAsync(bytes: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => gunzip(bytes, (error, out) => (error === null ? resolve(out) : reject(error))));
 }
 
 function statusOf(error: unknown): number | undefined {

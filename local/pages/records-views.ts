@@ -9,7 +9,7 @@ import type { Incident } from '../../lambdas/core/incident';
 import type { RecordsRepository } from '../../lambdas/core/records/records-repository';
 
 /** The part of the records repository the pages read. */
-export type RecordsReader = Pick<RecordsRepository, 'read' | 'list'>;
+export type RecordsReader = Pick<RecordsRepository, 'read' | 'list' | 'readAll'>;
 
 /** A week as the review routes accept it: `YYYY-Www` with a week from 01 to 53. */
 export const REVIEW_WEEK_PATTERN = /^\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3])$/;
@@ -110,12 +110,10 @@ const CASE_FILE = /^corpus\/(?:.+\/)?case-[^/]*\.json$/;
  * const { cases, unreadable } = await regressionCasesOf(records, 'inc-20261121-5f2a9c1e');
  */
 export async function regressionCasesOf(records: RecordsReader, incidentId: string): Promise<{ cases: RegressionCaseView[]; unreadable: UnreadableRecord[] }> {
-  const paths = (await records.list('corpus')).filter((p) => CASE_FILE.test(p));
   const cases: RegressionCaseView[] = [];
   const unreadable: UnreadableRecord[] = [];
-  for (const path of paths) {
-    const text = await records.read(path);
-    if (text === undefined) continue; // Listed, then removed before it was read: it is not there any more.
+  for (const [path, text] of await records.readAll('corpus')) {
+    if (!CASE_FILE.test(path)) continue;
     let record: ReturnType<typeof parseCase>;
     try {
       record = parseCase(text, path);

@@ -110,6 +110,7 @@ describe('firebreak corpus add, stats and export', () => {
   it('exports promptfoo tests (YAML) with assertions and metadata, on stdout', async () => {
     const out = await run('export', '--format', 'promptfoo');
     expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
     const doc = parseYaml(out.stdout) as { tests: { description: string; vars: { prompt: string }; assert: { type: string; value: string }[]; metadata: Record<string, unknown> }[] };
     expect(doc.tests).toHaveLength(6);
     for (const t of doc.tests) {
@@ -128,6 +129,7 @@ describe('firebreak corpus add, stats and export', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toBe('');
     expect(out.stderr).toContain('exported 6 cases as garak to ');
+    expect(out.stderr).toContain('export: a garak payload file carries prompts only: the canary check of 2 cases is not in it');
     const payload = JSON.parse(readFileSync(file, 'utf8')) as { garak_payload_name: string; payload_types: string[]; payloads: string[] };
     expect(payload.garak_payload_name).toBe('Firebreak CLI test');
     expect(payload.payload_types).toEqual(['Text']);
@@ -162,6 +164,7 @@ describe('firebreak corpus add, stats and export', () => {
 
   it.each([
     [['add'], /add: --from FILE is required/],
+    [['export', '--format', 'promptfoo', '--canary', ' '], /export: --canary needs a value/],
     [['add', '--from', FIXTURE, '--severity', 'urgent'], /--severity must be one of sev1, sev2, sev3, sev4/],
     [['export'], /export: --format promptfoo\|garak is required/],
     [['export', '--format', 'csv'], /--format must be promptfoo or garak/],
@@ -183,5 +186,57 @@ describe('firebreak corpus add, stats and export', () => {
     const out = await run('add', '--from', 'test/fixtures/corpus/no-such-file.jsonl');
     expect(out.code).toBe(1);
     expect(out.stderr).toBe('firebreak corpus add: test/fixtures/corpus/no-such-file.jsonl: no such file\n');
+  });
+});
+
+describe('firebreak corpus export of cases harvested without a canary', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+
+  type PromptfooFile = { tests: { assert: { type: string; value: string; metric: string }[]; metadata: { case_id: string; owasp: string } }[] };
+
+  const run = async (extraEnv: Record<string, string>, ...args: string[]): Promise<Run> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await corpusCommand(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) }, { env: { ...env, ...extraEnv }, cwd: ROOT });
+    return { code, stdout, stderr };
+  };
+  const canaryChecked = (out: Run): PromptfooFile['tests'] =>
+    (parseYaml(out.stdout) as PromptfooFile).tests.filter((t) => t.assert.some((a) => a.type === 'not-icontains' && a.value === CANARY_TOKEN && a.metric === 'no-canary-leak'));
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'firebreak-corpus-cli-nocanary-'));
+    env = { FIREBREAK_DATA_DIR: dataDir };
+    const added = await run({}, 'add', '--from', FIXTURE);
+    if (added.code !== 0) throw new Error(`corpus add failed (${added.code}): ${added.stderr}`);
+  });
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('warns that the cases expecting no canary leak hold no canary when none is given', async () => {
+    const out = await run({}, 'export', '--format', 'promptfoo');
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('export: 2 cases expect no canary leak but hold no canary (none was known at harvest): pass --canary TOKEN or set FIREBREAK_CANARY to check it\n');
+    expect(canaryChecked(out)).toEqual([]);
+    expect(out.stdout).not.toContain(CANARY_TOKEN);
+  });
+
+  it('checks the canary given with --canary on exactly those cases', async () => {
+    const out = await run({}, 'export', '--format', 'promptfoo', '--canary', CANARY_TOKEN);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
+    const checked = canaryChecked(out);
+    expect(checked).toHaveLength(2);
+    expect(checked.every((t) => t.metadata.owasp === 'LLM07:2025')).toBe(true);
+  });
+
+  it('takes the canary from FIREBREAK_CANARY by default, --canary winning over it', async () => {
+    const fromEnv = await run({ FIREBREAK_CANARY: CANARY_TOKEN }, 'export', '--format', 'promptfoo');
+    expect(fromEnv.code).toBe(0);
+    expect(canaryChecked(fromEnv)).toHaveLength(2);
+    const overridden = await run({ FIREBREAK_CANARY: 'SOME-OTHER-CANARY' }, 'export', '--format', 'promptfoo', '--canary', CANARY_TOKEN);
+    expect(canaryChecked(overridden)).toHaveLength(2);
+    expect(overridden.stdout).not.toContain('SOME-OTHER-CANARY');
   });
 });

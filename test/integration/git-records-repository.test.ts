@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GitRecordsRepository, RecordsRepositoryError } from '../../lambdas/adapters/git-records-repository';
@@ -8,6 +8,23 @@ import { GitRecordsRepository, RecordsRepositoryError } from '../../lambdas/adap
 function git(dir: string, ...args: string[]): string {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_')));
   return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', env: { ...env, LC_ALL: 'C' } });
+}
+
+/**
+ * A `git` that writes each command's arguments (after `-C <dir>`) to `log`,
+ * one line a call, then runs the real git — or fails, for the subcommand
+ * named `fail`, as git does on a damaged repository.
+ */
+function countingGit(base: string, fail?: string): { binary: string; calls: () => string[] } {
+  const log = path.join(base, 'git-calls.log');
+  const binary = path.join(base, 'counting-git');
+  writeFileSync(log, '');
+  writeFileSync(
+    binary,
+    ['#!/bin/sh', `echo "$3 $4" >> '${log}'`, ...(fail === undefined ? [] : [`if [ "$3" = '${fail}' ]; then echo 'fatal: object store is damaged' >&2; exit 128; fi`]), 'exec git "$@"', ''].join('\n'),
+  );
+  chmodSync(binary, 0o755);
+  return { binary, calls: () => readFileSync(log, 'utf8').trim().split('\n').filter((l) => l !== '') };
 }
 
 describe('GitRecordsRepository with real git in a temporary directory', () => {
@@ -176,6 +193,64 @@ describe('GitRecordsRepository with real git in a temporary directory', () => {
   it('refuses to read a folder as a file', async () => {
     await records.commit([{ path: 'corpus/a.json', content: 'a\n' }], 'corpus: a');
     await expect(records.read('corpus')).rejects.toThrow('corpus is a folder, not a file');
+  });
+
+  it('reads all 1,000 files of a folder with one ls-tree and one cat-file, whatever their number', async () => {
+    const files = Array.from({ length: 1000 }, (_, i) => ({ path: `corpus/case-${String(i).padStart(4, '0')}.json`, content: `{"id":"case-${i}","text":"café — ${'x'.repeat(i % 50)}"}\n` }));
+    await records.commit([...files, { path: 'postmortems/2026/inc-1.md', content: '# PM\n' }], 'corpus: 1,000 cases');
+    const git = countingGit(base);
+    const counted = new GitRecordsRepository(dir, { gitBinary: git.binary });
+
+    const all = await counted.readAll('corpus');
+    expect([...all.keys()]).toEqual(files.map((f) => f.path));
+    expect(Object.fromEntries(all)).toEqual(Object.fromEntries(files.map((f) => [f.path, f.content])));
+    // Finding the repository (rev-parse twice), then one ls-tree and one cat-file for the 1,000 files.
+    expect(git.calls()).toEqual(['rev-parse --absolute-git-dir', 'rev-parse --verify', 'ls-tree -r', 'cat-file --batch']);
+  });
+
+  it('reads what a file-by-file read gives: empty files, shared contents, multi-byte text, lines without a final newline', async () => {
+    const files = [
+      { path: 'corpus/a.json', content: '' },
+      { path: 'corpus/b.json', content: 'same\n' },
+      { path: 'corpus/c.json', content: 'same\n' },
+      { path: 'corpus/deep/er/d.json', content: '日本語 — ✓\r\nno final newline' },
+      { path: 'corpus/e.json', content: '\n\n' },
+      { path: 'corpus-other/f.json', content: 'not under corpus/\n' },
+      { path: 'corpusx.json', content: 'nor this\n' },
+    ];
+    await records.commit(files, 'corpus: edge cases');
+    const all = await records.readAll('corpus/');
+    expect([...all.keys()]).toEqual(['corpus/a.json', 'corpus/b.json', 'corpus/c.json', 'corpus/deep/er/d.json', 'corpus/e.json']);
+    for (const [file, content] of all) expect(content).toBe(await records.read(file));
+    expect((await records.readAll('')).size).toBe(files.length);
+    expect([...(await records.readAll('corpus/deep')).keys()]).toEqual(['corpus/deep/er/d.json']);
+  });
+
+  it('reads an empty map for a folder that does not exist, a file, or a fresh repository', async () => {
+    expect(await records.readAll('')).toEqual(new Map());
+    await records.commit([{ path: 'corpus/a.json', content: 'a\n' }], 'corpus: a');
+    expect(await records.readAll('reviews')).toEqual(new Map());
+    expect(await records.readAll('corpus/a.json')).toEqual(new Map());
+    await expect(records.readAll('../corpus')).rejects.toThrow(RangeError);
+  });
+
+  it('reads the committed files, not the work tree, and leaves out symbolic links', async () => {
+    await records.commit([{ path: 'corpus/a.json', content: 'a\n' }], 'corpus: a');
+    writeFileSync(path.join(dir, 'corpus', 'a.json'), 'edited, not committed\n');
+    writeFileSync(path.join(dir, 'corpus', 'new.json'), 'untracked\n');
+    symlinkSync('a.json', path.join(dir, 'corpus', 'link.json'));
+    git(dir, 'add', 'corpus/link.json');
+    git(dir, '-c', 'user.name=P', '-c', 'user.email=p@x', 'commit', '-q', '-m', 'a link');
+    expect(await records.readAll('corpus')).toEqual(new Map([['corpus/a.json', 'a\n']]));
+  });
+
+  it('reports a failing cat-file as a permanent error with what git said', async () => {
+    await records.commit([{ path: 'corpus/a.json', content: 'a\n' }], 'corpus: a');
+    const broken = new GitRecordsRepository(dir, { gitBinary: countingGit(base, 'cat-file').binary });
+    const error = await broken.readAll('corpus').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecordsRepositoryError);
+    expect((error as RecordsRepositoryError).retryable).toBe(false);
+    expect((error as Error).message).toContain('git cat-file --batch --buffer exited with 128: fatal: object store is damaged');
   });
 
   it('links a file to its path in the work tree', () => {

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { Octokit } from '@octokit/rest';
 import { CodeCommitRecordsRepository } from '../../lambdas/adapters/codecommit-records-repository';
@@ -149,6 +150,63 @@ describe('GitHubRecordsRepository against a local GitHub REST API', () => {
     await expect(records.list('corpus')).rejects.toThrow('too many files to list');
   });
 
+  it('reads every file of a folder on the default branch from one tarball download of its head', async () => {
+    await records.commit(CASES, 'corpus: 2 cases', { branch: BRANCH });
+    const head = github.commitOutOfBand('main', { 'corpus/nested/case-0003.json': '{"id":"case-0003","text":"café — ✓"}\n', 'reviews/2026-W47.md': '# Week 47\n' });
+    const before = github.requests.length;
+    const all = await records.readAll('corpus');
+    // case-0002 is only on the proposed branch, not on main.
+    expect([...all]).toEqual([
+      ['corpus/case-0001.json', CASES[0]!.content],
+      ['corpus/nested/case-0003.json', '{"id":"case-0003","text":"café — ✓"}\n'],
+    ]);
+    const calls = github.requests.slice(before);
+    expect(calls.map((r) => `${r.operation} ${r.path}`)).toEqual([
+      'git.getRef /repos/acme/firebreak-records/git/ref/heads/main',
+      `repos.downloadTarballArchive /repos/acme/firebreak-records/tarball/${head}`,
+      // Octokit followed GitHub's redirect to the archive host, whose token is in the URL.
+      `codeload.tarball /_codeload/acme/firebreak-records/legacy.tar.gz/${head}`,
+    ]);
+    expect(github.archiveTokens.has(calls[2]!.query.token!)).toBe(true);
+    expect(await records.readAll('')).toEqual(new Map(Object.entries(github.filesOn('main')).sort(([a], [b]) => (a < b ? -1 : 1))));
+  });
+
+  it('reads paths longer than a tar header holds, from the ustar prefix field and from a pax header', async () => {
+    const prefixed = `corpus/${'a'.repeat(80)}/${'b'.repeat(60)}.json`;
+    const paxed = `corpus/${'c'.repeat(150)}/${'d'.repeat(120)}.json`;
+    const head = github.commitOutOfBand('main', { [prefixed]: 'prefix\n', [paxed]: 'pax\n' });
+    const tar = gunzipSync(github.archive(head));
+    // The archive holds the first path split into prefix and name, the second in a pax `path` record, as git archive writes them.
+    expect(tar.includes(`${'b'.repeat(60)}.json\0`)).toBe(true);
+    expect(tar.includes(` path=acme-firebreak-records-${head.slice(0, 7)}/${paxed}\n`)).toBe(true);
+    expect(Object.fromEntries(await records.readAll('corpus'))).toEqual({ 'corpus/case-0001.json': CASES[0]!.content, [prefixed]: 'prefix\n', [paxed]: 'pax\n' });
+  });
+
+  it('reads an empty map for a folder that does not exist, and refuses a bad folder before calling GitHub', async () => {
+    expect(await records.readAll('postmortems/')).toEqual(new Map());
+    expect([...(await records.readAll('corpus/')).keys()]).toEqual(['corpus/case-0001.json']);
+    const requests = github.requests.length;
+    await expect(records.readAll('corpus/../..')).rejects.toThrow(RangeError);
+    expect(github.requests).toHaveLength(requests);
+  });
+
+  it('reports a failed download as retryable, an archive it cannot read and a missing base branch as permanent', async () => {
+    github.failNext('repos.downloadTarballArchive', { status: 502, type: 'BadGateway', message: 'Server Error' });
+    const failed = (await failure(records.readAll('corpus'))) as RecordsRepositoryError;
+    expect([failed.constructor, failed.retryable, failed.message]).toEqual([RecordsRepositoryError, true, expect.stringContaining('download the archive of main')]);
+
+    github.archiveOverride = () => Buffer.from('<html>not an archive</html>');
+    const unreadable = (await failure(records.readAll('corpus'))) as RecordsRepositoryError;
+    expect([unreadable.retryable, unreadable.message]).toEqual([false, expect.stringContaining('cannot be read')]);
+
+    github.archiveOverride = (sha) => gzipSync(gunzipSync(github.archive(sha)).subarray(0, 1200));
+    const truncated = (await failure(records.readAll('corpus'))) as RecordsRepositoryError;
+    expect([truncated.retryable, truncated.message]).toEqual([false, expect.stringMatching(/cannot be read: tar archive: the archive ends inside/)]);
+
+    const missing = new GitHubRecordsRepository(octokit, { owner: 'acme', repo: 'firebreak-records', baseBranch: 'trunk' });
+    expect((await failure(missing.readAll('corpus'))).message).toContain('base branch trunk does not exist');
+  });
+
   it('reports bad credentials as a permanent error', async () => {
     const wrong = new GitHubRecordsRepository(new Octokit({ auth: 'wrong', baseUrl: github.endpoint, log: QUIET }), { owner: 'acme', repo: 'firebreak-records' });
     const error = (await failure(wrong.read('README.md'))) as RecordsRepositoryError;
@@ -267,6 +325,45 @@ describe('CodeCommitRecordsRepository against a local CodeCommit API', () => {
     expect(await records.list('')).toEqual(['README.md', 'corpus/case-0001.json', 'postmortems/2026/inc-1.md']);
     expect(await records.list('postmortems')).toEqual(['postmortems/2026/inc-1.md']);
     expect(await records.list('reviews/')).toEqual([]);
+  });
+
+  it('reads every file of a folder with one GetFile per file at the head commit, 16 at a time', async () => {
+    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`corpus/${i % 2 === 1 ? 'sub/' : ''}case-${String(i + 10).padStart(4, '0')}.json`, `{"id":${i},"text":"café"}\n`]));
+    const head = codecommit.commitOutOfBand('firebreak-records', 'main', { ...files, 'reviews/2026-W47.md': '# W47\n' });
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    let inFlight = 0;
+    let peak = 0;
+    jest.spyOn(client, 'send').mockImplementation((async (command: unknown) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      try {
+        return await send(command);
+      } finally {
+        inFlight -= 1;
+      }
+    }) as never);
+
+    const all = await records.readAll('corpus');
+    const expected = Object.entries({ 'corpus/case-0001.json': CASES[0]!.content, ...files }).sort(([a], [b]) => (a < b ? -1 : 1));
+    expect([...all]).toEqual(expected);
+    expect(codecommit.requestsOf('GetFile')).toHaveLength(41);
+    // Every read is of the head commit, so a branch moving meanwhile cannot mix two commits.
+    expect(new Set([...codecommit.requestsOf('GetFile'), ...codecommit.requestsOf('GetFolder')].map((r) => r.body!.commitSpecifier))).toEqual(new Set([head]));
+    expect(peak).toBe(16);
+  });
+
+  it('reads an empty map for a folder that does not exist and for an empty repository', async () => {
+    expect(await records.readAll('reviews/')).toEqual(new Map());
+    codecommit.createRepository('empty-records');
+    const empty = new CodeCommitRecordsRepository(client, { repositoryName: 'empty-records', region: 'eu-west-1' });
+    expect(await empty.readAll('')).toEqual(new Map());
+    await expect(records.readAll('/corpus')).rejects.toThrow(RangeError);
+  });
+
+  it('reports a failed GetFile with the file it was reading', async () => {
+    codecommit.failNext('GetFile', { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
+    const error = (await failure(records.readAll('corpus'))) as RecordsRepositoryError;
+    expect([error.retryable, error.message]).toEqual([true, expect.stringContaining('read corpus/case-0001.json at ')]);
   });
 
   it('reports a missing repository as a permanent error and throttling as retryable', async () => {

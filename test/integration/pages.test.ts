@@ -170,7 +170,7 @@ describe('server-rendered pages', () => {
 
     it('names the corpus files it could not read instead of hiding them', async () => {
       const page = await html(`${server.url}/incidents/${CONTAINED_ID}/page`);
-      expect(page.body).toMatch(/<div class="warning"><p>1 file of <code>corpus\/<\/code> could not be read as a regression case:<\/p><ul><li><code>corpus\/case-00000000deadbeef.json<\/code>: \(root\): not JSON \(/);
+      expect(page.body).toMatch(/<div class="warning"><p>1 file of <code>corpus\/<\/code> could not be read as a regression case:<\/p><ul><li><code>corpus\/case-00000000deadbeef.json<\/code>: \(root\): not JSON<\/li>/);
     });
 
     it('escapes hostile text in the title and the timeline', async () => {

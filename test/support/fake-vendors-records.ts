@@ -1,7 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { AwsErrorReply, RecordedRequest } from './fake-aws';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { FakeJson11, LoopbackFake, type AwsErrorReply, type RecordedRequest, type Reply } from './loopback-fake';
 
 /*
  * Loopback fakes of the services the evidence sources and the hosted records
@@ -16,104 +15,13 @@ import type { AwsErrorReply, RecordedRequest } from './fake-aws';
  *   base64 in JSON.
  * - GitHub: the REST API routes Octokit's git data, contents, repos and
  *   pulls methods call, with git objects hashed as git does (so an unchanged
- *   tree has the same sha, as on GitHub).
+ *   tree has the same sha, as on GitHub), and the tarball download (a 302 to
+ *   an archive URL on the same server, serving a real tar.gz).
  *
- * These complement test/support/fake-aws.ts (whose base classes are not
- * exported) and reuse its request and error shapes. Every request is
- * recorded; `failNext` injects an error into the next call of an operation.
+ * They share the loopback server of test/support/loopback-fake.ts with
+ * test/support/fake-aws.ts: every request is recorded; `failNext` injects an
+ * error into the next call of an operation.
  */
-
-interface Reply {
-  readonly status: number;
-  readonly contentType?: string;
-  readonly body?: string | Buffer;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** The loopback server, request log and error injection every fake shares. */
-abstract class LoopbackFake {
-  readonly requests: RecordedRequest[] = [];
-  private server: http.Server | undefined;
-  private port = 0;
-  private readonly failures: { operation: string; error: AwsErrorReply }[] = [];
-
-  /** `http://127.0.0.1:<port>`, for the client's `endpoint` or `baseUrl`. */
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  /** Requests of one operation, in order. */
-  requestsOf(operation: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.operation === operation);
-  }
-
-  /** The next request of `operation` gets this error instead of its answer. */
-  failNext(operation: string, error: AwsErrorReply): void {
-    this.failures.push({ operation, error });
-  }
-
-  async listen(): Promise<this> {
-    this.server = http.createServer((req, res) => {
-      this.serve(req, res).catch((error: unknown) => {
-        // A fake that cannot answer says why, as a 500 the client reports, rather than hanging the test.
-        if (!res.headersSent) this.write(res, this.errorReply({ status: 500, type: 'InternalFailure', message: String(error) }));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  protected abstract operationOf(method: string, url: URL, headers: http.IncomingHttpHeaders): string | undefined;
-  protected abstract handle(request: RecordedRequest): Reply | Promise<Reply>;
-  protected abstract errorReply(error: AwsErrorReply): Reply;
-
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = req.method ?? 'GET';
-    const operation = this.operationOf(method, url, req.headers);
-    const request: RecordedRequest = {
-      operation: operation ?? 'Unknown',
-      method,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      body: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>),
-    };
-    this.requests.push(request);
-    if (operation === undefined) {
-      this.write(res, this.errorReply({ status: 400, type: 'UnknownOperationException', message: `no route for ${method} ${url.pathname}` }));
-      return;
-    }
-    const index = this.failures.findIndex((f) => f.operation === operation);
-    if (index >= 0) {
-      this.write(res, this.errorReply(this.failures.splice(index, 1)[0]!.error));
-      return;
-    }
-    this.write(res, await this.handle(request));
-  }
-
-  private write(res: http.ServerResponse, reply: Reply): void {
-    const body = reply.body ?? '';
-    res.writeHead(reply.status, {
-      'x-amzn-requestid': randomUUID(),
-      ...(reply.contentType === undefined ? {} : { 'content-type': reply.contentType }),
-      'content-length': Buffer.byteLength(body),
-      ...reply.headers,
-    });
-    res.end(body);
-  }
-}
 
 // ---------------------------------------------------------------- S3
 
@@ -184,32 +92,6 @@ export class FakeS3 extends LoopbackFake {
   protected errorReply(error: AwsErrorReply): Reply {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xmlEscape(error.type)}</Code><Message>${xmlEscape(error.message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
     return { status: error.status, contentType: 'application/xml', body: xml };
-  }
-}
-
-// ---------------------------------------------------------------- AWS JSON 1.1
-
-/** AWS JSON 1.1: the operation is named by `X-Amz-Target: <prefix>.<Operation>`. */
-abstract class FakeJson11 extends LoopbackFake {
-  protected abstract readonly targetPrefix: string;
-
-  protected operationOf(method: string, url: URL, headers: http.IncomingHttpHeaders): string | undefined {
-    const target = String(headers['x-amz-target'] ?? '');
-    const json11 = String(headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1');
-    if (method !== 'POST' || url.pathname !== '/' || !json11 || !target.startsWith(`${this.targetPrefix}.`)) return undefined;
-    return target.slice(this.targetPrefix.length + 1);
-  }
-
-  protected errorReply(error: AwsErrorReply): Reply {
-    return { status: error.status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: error.type, message: error.message }) };
-  }
-
-  protected ok(body: unknown): Reply {
-    return { status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify(body) };
-  }
-
-  protected fail(type: string, message: string, status = 400): Reply {
-    return this.errorReply({ status, type, message });
   }
 }
 
@@ -469,6 +351,143 @@ export class FakeCodeCommit extends FakeJson11 {
   }
 }
 
+// ---------------------------------------------------------------- tar
+
+/** One entry of a tar archive {@link writeTar} writes. */
+export interface TarEntrySpec {
+  /** Its path in the archive (a folder's without the trailing slash). */
+  readonly path: string;
+  /** @default 'file' */
+  readonly type?: 'file' | 'folder' | 'symlink';
+  /** A file's bytes (default: none). */
+  readonly content?: Buffer;
+  /** A symbolic link's target. */
+  readonly linkTarget?: string;
+  /** Permission bits. @default 0o644 for a file, 0o755 for a folder, 0o777 for a link */
+  readonly mode?: number;
+}
+
+/** Options of {@link writeTar}. */
+export interface TarWriteOptions {
+  /**
+   * How a path longer than the 100-byte name field is written: `git` as
+   * `git archive` does (split into the ustar prefix and name fields when it
+   * can, otherwise a pax extended header), `pax` always a pax extended
+   * header, `gnu` a GNU `L` long-name entry (with GNU's magic).
+   *
+   * @default 'git'
+   */
+  readonly longNames?: 'git' | 'pax' | 'gnu';
+  /** A pax global header first with this comment, as `git archive` writes the commit id. */
+  readonly globalComment?: string;
+  /** @default 1763700000 */
+  readonly mtime?: number;
+}
+
+const TAR_BLOCK = 512;
+
+/** A pax record `<length> <key>=<value>\n`, whose length counts itself. */
+function paxRecord(key: string, value: string): Buffer {
+  const body = ` ${key}=${value}\n`;
+  const bytes = Buffer.byteLength(body);
+  let length = bytes + 1;
+  while (String(length).length + bytes !== length) length = String(length).length + bytes;
+  return Buffer.from(`${length}${body}`, 'utf8');
+}
+
+function tarHeader(fields: { name: string; prefix?: string; mode: number; size: number; mtime: number; type: string; linkname?: string; gnu?: boolean }): Buffer {
+  const header = Buffer.alloc(TAR_BLOCK);
+  const put = (value: string, offset: number, length: number): void => {
+    const bytes = Buffer.from(value, 'utf8');
+    if (bytes.length > length) throw new RangeError(`tar field "${value}" is longer than ${length} bytes`);
+    bytes.copy(header, offset);
+  };
+  const octal = (value: number, offset: number, length: number): void => put(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, length);
+  put(fields.name, 0, 100);
+  octal(fields.mode, 100, 8);
+  octal(0, 108, 8);
+  octal(0, 116, 8);
+  octal(fields.size, 124, 12);
+  octal(fields.mtime, 136, 12);
+  header.fill(0x20, 148, 156);
+  put(fields.type, 156, 1);
+  put(fields.linkname ?? '', 157, 100);
+  if (fields.gnu === true) put('ustar  \0', 257, 8);
+  else {
+    put('ustar\0', 257, 6);
+    put('00', 263, 2);
+  }
+  put('root', 265, 32);
+  put('root', 297, 32);
+  put(fields.prefix ?? '', 345, 155);
+  const sum = header.reduce((total, byte) => total + byte, 0);
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  return header;
+}
+
+/** An entry's header and its content padded to whole blocks. */
+function tarEntry(header: Parameters<typeof tarHeader>[0], content: Buffer): Buffer[] {
+  const padding = (TAR_BLOCK - (content.length % TAR_BLOCK)) % TAR_BLOCK;
+  return [tarHeader(header), content, Buffer.alloc(padding)];
+}
+
+/**
+ * A tar archive of the entries, as `git archive` writes one (and so GitHub's
+ * tarballs): an optional pax global header, ustar headers, long paths in the
+ * prefix field or a pax extended header (or GNU `L` entries, see
+ * {@link TarWriteOptions.longNames}), two zero blocks, padded to 10 KiB.
+ *
+ * @example
+ * gzipSync(writeTar([{ path: 'root', type: 'folder' }, { path: 'root/a.md', content: Buffer.from('# A\n') }]));
+ */
+export function writeTar(entries: readonly TarEntrySpec[], options: TarWriteOptions = {}): Buffer {
+  const mtime = options.mtime ?? 1_763_700_000;
+  const longNames = options.longNames ?? 'git';
+  const gnu = longNames === 'gnu';
+  const parts: Buffer[] = [];
+  if (options.globalComment !== undefined) {
+    const records = paxRecord('comment', options.globalComment);
+    parts.push(...tarEntry({ name: 'pax_global_header', mode: 0o666, size: records.length, mtime, type: 'g' }, records));
+  }
+  for (const entry of entries) {
+    const type = entry.type ?? 'file';
+    const content = type === 'file' ? (entry.content ?? Buffer.alloc(0)) : Buffer.alloc(0);
+    const path = type === 'folder' ? `${entry.path}/` : entry.path;
+    const fields = {
+      mode: entry.mode ?? (type === 'file' ? 0o644 : type === 'folder' ? 0o755 : 0o777),
+      size: content.length,
+      mtime,
+      type: type === 'file' ? '0' : type === 'folder' ? '5' : '2',
+      linkname: entry.linkTarget ?? '',
+      gnu,
+    };
+    let name = path;
+    let prefix = '';
+    if (Buffer.byteLength(path) > 100) {
+      // git archive: the prefix field when the path splits at a slash into ≤155 + ≤100 bytes.
+      const split = path.lastIndexOf('/', path.length - 2);
+      const fits = split > 0 && Buffer.byteLength(path.slice(0, split)) <= 155 && Buffer.byteLength(path.slice(split + 1)) <= 100;
+      if (longNames === 'git' && fits) {
+        prefix = path.slice(0, split);
+        name = path.slice(split + 1);
+      } else if (longNames === 'gnu') {
+        const long = Buffer.from(`${path}\0`, 'utf8');
+        parts.push(...tarEntry({ name: '././@LongLink', mode: 0o644, size: long.length, mtime, type: 'L', gnu }, long));
+        name = Buffer.from(path, 'utf8').subarray(0, 100).toString('latin1').replace(/[^\x20-\x7e]/g, '_');
+      } else {
+        const records = paxRecord('path', path);
+        parts.push(...tarEntry({ name: 'pax-header', mode: 0o644, size: records.length, mtime, type: 'x' }, records));
+        name = `${gitBlobSha(content)}.data`;
+      }
+    }
+    parts.push(...tarEntry({ ...fields, name, prefix }, content));
+  }
+  parts.push(Buffer.alloc(2 * TAR_BLOCK));
+  const archive = Buffer.concat(parts);
+  // tar's default record of 20 blocks.
+  return Buffer.concat([archive, Buffer.alloc((10240 - (archive.length % 10240)) % 10240)]);
+}
+
 // ---------------------------------------------------------------- GitHub
 
 interface TreeEntry {
@@ -512,6 +531,9 @@ const GITHUB_ROUTES: readonly Route[] = [
   { operation: 'git.createTree', method: 'POST', pattern: new RegExp(`^${REPO}/git/trees$`) },
   { operation: 'pulls.list', method: 'GET', pattern: new RegExp(`^${REPO}/pulls$`) },
   { operation: 'pulls.create', method: 'POST', pattern: new RegExp(`^${REPO}/pulls$`) },
+  { operation: 'repos.downloadTarballArchive', method: 'GET', pattern: new RegExp(`^${REPO}/tarball/(.+)$`) },
+  // Where the tarball route redirects, as GitHub sends it to codeload.github.com with a short-lived token in the query.
+  { operation: 'codeload.tarball', method: 'GET', pattern: /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([0-9a-f]{40})$/ },
 ];
 
 /**
@@ -519,7 +541,12 @@ const GITHUB_ROUTES: readonly Route[] = [
  * (files and folders, base64), refs, commits, blobs, trees (with
  * `base_tree`, recursive reads) and pull requests (list by head/base/state;
  * create refuses a duplicate open one and a branch with no commits beyond
- * the base, with 422 as GitHub does). Requests need `authorization: token <token>`.
+ * the base, with 422 as GitHub does), and the tarball of a ref: a 302 to
+ * `/_codeload/{owner}/{repo}/legacy.tar.gz/{sha}?token=…` on the same
+ * server, which answers a gzipped tar laid out as GitHub's (a pax global
+ * header with the commit id, everything under `<owner>-<repo>-<short sha>/`,
+ * long paths as `git archive` writes them). Requests need `authorization:
+ * token <token>`, except the archive URL, which needs its token.
  *
  * @example
  * const gh = await FakeGitHub.start('acme', 'records', 'test-token');
@@ -537,6 +564,10 @@ export class FakeGitHub extends LoopbackFake {
   contentLimitBytes = 1024 * 1024;
   /** Recursive tree reads say `truncated: true` (and list nothing) when set, as GitHub does for huge trees. */
   truncateTrees = false;
+  /** Tokens of the archive URLs the tarball route handed out. */
+  readonly archiveTokens = new Set<string>();
+  /** When set, the archive URL answers these bytes instead of the commit's tar.gz (a damaged download). */
+  archiveOverride: ((commitSha: string) => Buffer) | undefined;
   /** Runs when an updateRef arrives, before the fast-forward check: a test moves the branch there. */
   beforeUpdateRef: ((branch: string) => void) | undefined;
   private clock = 1_763_700_000;
@@ -671,7 +702,40 @@ export class FakeGitHub extends LoopbackFake {
     return this.json(422, { message, errors, documentation_url: 'https://docs.github.com/rest', status: '422' });
   }
 
+  /** The gzipped tarball of a commit, laid out as GitHub's: folders and files in tree order under `<owner>-<repo>-<short sha>/`. */
+  archive(commitSha: string): Buffer {
+    const root = `${this.owner}-${this.repo}-${commitSha.slice(0, 7)}`;
+    const entries: TarEntrySpec[] = [{ path: root, type: 'folder' }];
+    const walk = (treeSha: string, prefix: string): void => {
+      for (const entry of this.trees.get(treeSha) ?? []) {
+        const path = `${prefix}/${entry.name}`;
+        if (entry.type === 'tree') {
+          entries.push({ path, type: 'folder' });
+          walk(entry.sha, path);
+        } else if (entry.mode === '120000') entries.push({ path, type: 'symlink', linkTarget: this.blobs.get(entry.sha)!.toString('utf8') });
+        else entries.push({ path, content: this.blobs.get(entry.sha)!, mode: entry.mode === '100755' ? 0o755 : 0o644 });
+      }
+    };
+    walk(this.commits.get(commitSha)!.tree, root);
+    return gzipSync(writeTar(entries, { globalComment: commitSha }));
+  }
+
+  /** The archive URL: its own token instead of the API's credentials, as codeload.github.com. */
+  private codeload(request: RecordedRequest): Reply {
+    const [, owner, repo, sha] = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([0-9a-f]{40})$/.exec(request.path)!;
+    if (owner !== this.owner || repo !== this.repo || !this.archiveTokens.has(request.query.token ?? '') || !this.commits.has(sha!)) {
+      return { status: 404, contentType: 'text/plain; charset=utf-8', body: '404: Not Found' };
+    }
+    return {
+      status: 200,
+      contentType: 'application/x-gzip',
+      headers: { 'content-disposition': `attachment; filename=${this.owner}-${this.repo}-${sha!.slice(0, 7)}.tar.gz` },
+      body: this.archiveOverride?.(sha!) ?? this.archive(sha!),
+    };
+  }
+
   protected handle(request: RecordedRequest): Reply {
+    if (request.operation === 'codeload.tarball') return this.codeload(request);
     if (request.headers.authorization !== `token ${this.token}`) return this.json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     const route = GITHUB_ROUTES.find((r) => r.operation === request.operation)!;
     const [, owner, repo, param = ''] = route.pattern.exec(request.path)!;
@@ -779,6 +843,13 @@ export class FakeGitHub extends LoopbackFake {
             ...(recursive && e.type === 'tree' ? list(e.sha, `${prefix}${e.name}/`) : []),
           ]);
         return this.json(200, { sha: arg, tree: this.truncateTrees ? [] : list(arg, ''), truncated: this.truncateTrees });
+      }
+      case 'repos.downloadTarballArchive': {
+        const head = this.resolveRef(arg);
+        if (head === undefined) return this.notFound();
+        const token = randomBytes(16).toString('hex');
+        this.archiveTokens.add(token);
+        return { status: 302, headers: { location: `${this.endpoint}/_codeload/${this.owner}/${this.repo}/legacy.tar.gz/${head}?token=${token}` } };
       }
       case 'pulls.list': {
         const found = this.pulls.filter(

@@ -24,8 +24,10 @@ export interface RecordedCommit {
  */
 export class InMemoryRecordsRepository implements RecordsRepository {
   readonly kind = 'memory';
-  /** Paths read, in order. */
+  /** Paths read by `read`, in order. */
   readonly reads: string[] = [];
+  /** Folders read by `readAll`, in order. */
+  readonly readAllPrefixes: string[] = [];
   /** Commits made (not the calls that changed nothing). */
   readonly commits: RecordedCommit[] = [];
   private readonly files = new Map<string, string>();
@@ -52,6 +54,13 @@ export class InMemoryRecordsRepository implements RecordsRepository {
   async list(prefix: string): Promise<string[]> {
     const folder = prefix.replace(/\/+$/, '');
     return [...this.files.keys()].filter((p) => folder === '' || p.startsWith(`${folder}/`)).sort();
+  }
+
+  /** The files under the folder, in path order; the prefix is recorded in {@link readAllPrefixes} (its files are not added to {@link reads}). */
+  async readAll(prefix: string): Promise<Map<string, string>> {
+    this.readAllPrefixes.push(prefix);
+    const paths = await this.list(prefix);
+    return new Map(paths.map((p) => [p, this.files.get(p)!]));
   }
 
   async commit(files: readonly RecordFile[], message: string, options: CommitOptions = {}): Promise<RecordsCommit> {

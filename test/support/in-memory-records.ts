@@ -62,6 +62,12 @@ export class InMemoryRecordsRepository implements RecordsRepository {
     return [...this.base.keys()].filter((p) => folder === '' || p.startsWith(`${folder}/`)).sort();
   }
 
+  /** The base branch's files under the folder, in path order (a copy: later commits do not change it). */
+  async readAll(prefix: string): Promise<Map<string, string>> {
+    const paths = await this.list(prefix);
+    return new Map(paths.map((p) => [p, this.base.get(p)!]));
+  }
+
   async commit(files: readonly RecordFile[], message: string, options: CommitOptions = {}): Promise<RecordsCommit> {
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure;

@@ -42,6 +42,12 @@ export class InMemoryRecords implements RecordsReader {
     const folder = `${prefix.replace(/\/+$/, '')}/`;
     return [...this.files.keys()].filter((p) => p.startsWith(folder)).sort();
   }
+
+  async readAll(prefix: string): Promise<Map<string, string>> {
+    const paths = await this.list(prefix);
+    this.reads.push(...paths);
+    return new Map(paths.map((p) => [p, this.files.get(p) ?? '']));
+  }
 }
 
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');

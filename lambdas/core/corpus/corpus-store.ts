@@ -17,6 +17,11 @@ export interface StoredCorpus {
   readonly invalid: readonly InvalidCaseFile[];
 }
 
+/** The case files of `corpus/` (`corpus/<name>.json`, not in sub-folders), read in one bulk read. */
+async function caseFiles(records: RecordsRepository): Promise<[string, string][]> {
+  return [...(await records.readAll('corpus'))].filter(([p]) => /^corpus\/[^/]+\.json$/.test(p));
+}
+
 /**
  * Reads every case of the records repository (`corpus/*.json`). A file that
  * is not a valid case is reported in `invalid` with the reason, never thrown:
@@ -27,12 +32,9 @@ export interface StoredCorpus {
  * const { cases, invalid } = await loadCorpus(records);
  */
 export async function loadCorpus(records: RecordsRepository): Promise<StoredCorpus> {
-  const paths = (await records.list('corpus')).filter((p) => /^corpus\/[^/]+\.json$/.test(p));
   const cases: RegressionCase[] = [];
   const invalid: InvalidCaseFile[] = [];
-  const texts = await Promise.all(paths.map(async (p) => [p, await records.read(p)] as const));
-  for (const [path, text] of texts) {
-    if (text === undefined) continue; // removed between list and read
+  for (const [path, text] of await caseFiles(records)) {
     try {
       cases.push(parseCase(text, path));
     } catch (error) {
@@ -97,12 +99,9 @@ export function fingerprintOf(text: string, path: string): IndexEntry {
  * const index = CorpusIndex.fromEntries(entries);
  */
 export async function loadFingerprints(records: RecordsRepository): Promise<{ readonly entries: IndexEntry[]; readonly invalid: InvalidCaseFile[] }> {
-  const paths = (await records.list('corpus')).filter((p) => /^corpus\/[^/]+\.json$/.test(p));
   const entries: IndexEntry[] = [];
   const invalid: InvalidCaseFile[] = [];
-  for (const path of paths) {
-    const text = await records.read(path);
-    if (text === undefined) continue;
+  for (const [path, text] of await caseFiles(records)) {
     try {
       entries.push(fingerprintOf(text, path));
     } catch (error) {

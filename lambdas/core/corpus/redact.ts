@@ -9,14 +9,17 @@ import type { SecretFinding, SecretScanner } from './secret-scanner';
  * Personal data is found here: e-mail addresses, phone numbers (international
  * and national formats), card numbers (Luhn-checked), national identifiers
  * with a checkable structure (US SSN, UK National Insurance number, Canadian
- * SIN, Spanish DNI/NIE, French NIR, Indian Aadhaar) and IPv4/IPv6 addresses.
+ * SIN — and any Luhn-valid 9 digits after "SIN" or "social insurance" —,
+ * Spanish DNI/NIE, French NIR, Indian Aadhaar) and IPv4/IPv6 addresses.
  * Secrets come from a {@link SecretScanner} (secretlint's maintained rules in
  * production) plus a fallback here for the shapes that matter most (AWS access
- * key ids and secret keys, Slack, GitHub, JWT, PEM private keys, common vendor
- * API keys, `password=`/`token:` assignments, bearer tokens, credentials in
- * URLs), so redaction still holds if the scanner misses one. Overlapping
- * findings are merged into one span (the most severe type names it), so
- * nothing is replaced twice; each span becomes `[REDACTED:<type>]`.
+ * key ids; AWS secret access keys, assigned or bare 40-character runs near a
+ * key id or the words secret/aws; Slack, GitHub, JWT, PEM private keys,
+ * Google and other common vendor API keys, `password=`/`token:` assignments,
+ * bearer tokens, credentials in URLs), so redaction still holds if the
+ * scanner misses one. Overlapping findings are merged into one span (the most
+ * severe type names it), so nothing is replaced twice; each span becomes
+ * `[REDACTED:<type>]`.
  */
 
 /** The kinds of redaction, most severe last (see {@link REDACTION_PRIORITY}). */
@@ -198,6 +201,21 @@ function jwtHeaderValid(match: RegExpExecArray): boolean {
   }
 }
 
+/** How far around a 40-character run {@link nearAwsContext} looks for an AWS key id or the words secret/aws. */
+export const AWS_SECRET_CONTEXT_CHARS = 80;
+
+const AWS_KEY_ID_NEARBY = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|\[REDACTED:aws_key\]/;
+const AWS_WORD_NEARBY = /secret|(?<![a-z])aws(?![a-z])/i;
+
+/** A 40-character run shaped like an AWS secret access key: a letter and a digit, / or +, and not a hex digest (a git SHA-1). */
+const awsSecretLike = (s: string): boolean => /[A-Za-z]/.test(s) && /[\d/+]/.test(s) && !/^(?:[0-9a-f]{40}|[0-9A-F]{40})$/.test(s);
+
+/** An AWS key id (or its redaction marker) or the word secret or aws within {@link AWS_SECRET_CONTEXT_CHARS} characters of [start, end). */
+function nearAwsContext(text: string, start: number, end: number): boolean {
+  const around = `${text.slice(Math.max(0, start - AWS_SECRET_CONTEXT_CHARS), start)}\n${text.slice(end, end + AWS_SECRET_CONTEXT_CHARS)}`;
+  return AWS_KEY_ID_NEARBY.test(around) || AWS_WORD_NEARBY.test(around);
+}
+
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 
 /** Personal data, in core. */
@@ -230,6 +248,15 @@ const PII_DETECTORS: readonly Detector[] = [
     type: 'national_id',
     pattern: /(?<![\d-])[1-79]\d{2}([ -])\d{3}\1\d{3}(?![\d-])/g,
     check: (m) => luhnValid(digitsOf(m[0])),
+  },
+  {
+    // After the words that name it, any Luhn-valid 9 digits (temporary SINs start with 9, and 0 is
+    // used in examples): otherwise `046 454 286` reads as a national phone number.
+    rule: 'core.ca-sin',
+    type: 'national_id',
+    pattern: /(?:\bSIN|\b[Ss]ocial [Ii]nsurance(?: [Nn]umber| [Nn]o\.?| #)?)\b[^\d\n]{0,20}(\d{3}([ -]?)\d{3}\2\d{3})(?![\d-])/dg,
+    group: 1,
+    check: (m) => luhnValid(digitsOf(m[1] as string)),
   },
   { rule: 'core.es-dni', type: 'national_id', pattern: /\b(?:\d{8}|[XYZ]-?\d{7})-?[A-Z]\b/gi, check: (m) => spanishIdValid(m[0]) },
   {
@@ -278,6 +305,14 @@ const SECRET_DETECTORS: readonly Detector[] = [
     pattern: /\baws[\w.-]{0,20}?(?:secret|sk)[\w.-]{0,20}?["']?\s*(?:[:=]|=>)\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/dgi,
     group: 1,
   },
+  {
+    // A bare secret access key in prose ("key AKIA… with secret wJal…"): 40 characters near a key id
+    // or the words secret/aws, with a digit, / or + (so not a long word), and not a hex digest.
+    rule: 'core.aws-secret-access-key',
+    type: 'aws_key',
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    check: (m, text) => awsSecretLike(m[0]) && nearAwsContext(text, m.index, m.index + m[0].length),
+  },
   { rule: 'core.slack-token', type: 'slack_token', pattern: /\bxox[a-z]-[A-Za-z0-9-]{10,}|\bxapp-[A-Za-z0-9-]{10,}/g },
   { rule: 'core.slack-webhook', type: 'slack_token', pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{10,}/g },
   { rule: 'core.github-token', type: 'github_token', pattern: /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,251}\b|\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g },
@@ -285,9 +320,11 @@ const SECRET_DETECTORS: readonly Detector[] = [
   {
     rule: 'core.vendor-api-key',
     type: 'api_key',
-    pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}|\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|\b[spr]k_(?:live|test)_[A-Za-z0-9]{16,}|\bAIza[0-9A-Za-z_-]{35}\b|\bglpat-[A-Za-z0-9_-]{20,}|\bhf_[A-Za-z0-9]{30,}\b|\bnpm_[A-Za-z0-9]{36}\b|\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g,
-    check: (m) => looksGenerated(m[0].replace(/^(?:sk-ant-|sk-(?:proj-|svcacct-|admin-)?|[spr]k_(?:live|test)_|AIza|glpat-|hf_|npm_|SG\.)/, '')),
+    pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}|\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}|\b[spr]k_(?:live|test)_[A-Za-z0-9]{16,}|\bglpat-[A-Za-z0-9_-]{20,}|\bhf_[A-Za-z0-9]{30,}\b|\bnpm_[A-Za-z0-9]{36}\b|\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g,
+    check: (m) => looksGenerated(m[0].replace(/^(?:sk-ant-|sk-(?:proj-|svcacct-|admin-)?|[spr]k_(?:live|test)_|glpat-|hf_|npm_|SG\.)/, '')),
   },
+  // Google API keys: AIza and 35 characters, which may end in - or _ (so no \b at either end).
+  { rule: 'core.google-api-key', type: 'api_key', pattern: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])/g },
   {
     rule: 'core.credential-assignment',
     type: 'api_key',

@@ -47,6 +47,23 @@ export interface RecordsRepository {
   read(path: string): Promise<string | undefined>;
   /** Paths of files under a folder (recursively), sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Every file under a folder (recursively) on the default branch, read at
+   * once: path → content (UTF-8). Use it instead of `list` + one `read` per
+   * file when reading a whole folder such as `corpus/`: each adapter reads
+   * the folder in as few round trips as its backend allows (local git: two
+   * processes; GitHub: one archive download; CodeCommit, which has no bulk
+   * read: one GetFile per file, several at a time).
+   *
+   * @param prefix - the folder (`corpus` or `corpus/`); `''` reads the whole repository
+   * @returns path → content, in path order; an empty map when the folder does not exist.
+   *   Regular files only: symbolic links and submodules are left out.
+   * @throws RangeError when the prefix is not a valid records path
+   * @example
+   * const cases = await records.readAll('corpus');
+   * cases.get('corpus/case-0123456789abcdef.json'); // => '{"schema_version":…}\n'
+   */
+  readAll(prefix: string): Promise<Map<string, string>>;
   /** Writes the files and commits them with the message, in one commit. */
   commit(files: readonly RecordFile[], message: string, options?: CommitOptions): Promise<RecordsCommit>;
   /** A link or path people can open for a file of the repository. */

@@ -28,8 +28,6 @@ import { BASELINE_WEEKS, reviewSummary, weeklyReviewStats, type ReviewActionItem
 const CASE_FILE = /^corpus\/[^/]+\.json$/;
 /** Postmortems: `postmortems/**` + `/<incident id>.md`; the file name is the incident id. */
 const POSTMORTEM_FILE = /^postmortems\/(?:[^/]+\/)*(inc-\d{8}-[0-9a-f]{8})\.md$/;
-/** Reads of the records repository in flight at once. */
-const DEFAULT_CONCURRENCY = 8;
 
 /** What {@link prepareWeeklyReview} needs. */
 export interface WeeklyReviewDeps {
@@ -49,8 +47,6 @@ export interface WeeklyReviewDeps {
    * else the repository's link for the document.
    */
   readonly reviewLink?: (week: string) => string | undefined;
-  /** Reads of the records repository in flight at once. @default 8 */
-  readonly concurrency?: number;
 }
 
 /** Options of {@link prepareWeeklyReview}. */
@@ -139,12 +135,11 @@ export async function prepareWeeklyReview(deps: WeeklyReviewDeps, week?: string,
   if (isoWeekStart(reviewed).getTime() > asOf.getTime()) {
     throw new InvalidInputError('weekly review', [{ path: 'week', message: `${reviewed} has not started at ${asOf.toISOString()}` }]);
   }
-  const concurrency = Math.max(1, Math.floor(deps.concurrency ?? DEFAULT_CONCURRENCY));
   const notes: string[] = [];
 
   const incidents = await loadIncidents(deps.store, reviewed);
-  const cases = await loadCases(deps.records, concurrency, notes);
-  const actionItems = await loadActionItems(deps.records, concurrency, notes);
+  const cases = await loadCases(deps.records, notes);
+  const actionItems = await loadActionItems(deps.records, notes);
 
   const stats = weeklyReviewStats({ week: reviewed, incidents, slos: deps.slos, cases: cases.loaded, actionItems: actionItems.loaded, now: asOf });
   const rendered = renderWeeklyReview(stats, { charts: 'files' });
@@ -190,9 +185,10 @@ async function loadIncidents(store: WeeklyReviewDeps['store'], week: string): Pr
 }
 
 /** Every valid case of `corpus/`, reduced to what the review reads (no prompt text). */
-async function loadCases(records: RecordsRepository, concurrency: number, notes: string[]): Promise<{ loaded: ReviewCase[]; skipped: number }> {
-  const paths = (await records.list('corpus')).filter((p) => CASE_FILE.test(p));
-  const texts = await mapLimit(paths, concurrency, (path) => records.read(path));
+async function loadCases(records: RecordsRepository, notes: string[]): Promise<{ loaded: ReviewCase[]; skipped: number }> {
+  const all = await records.readAll('corpus');
+  const paths = [...all.keys()].filter((p) => CASE_FILE.test(p));
+  const texts = paths.map((p) => all.get(p));
   const loaded: ReviewCase[] = [];
   let skipped = 0;
   paths.forEach((path, index) => {
@@ -223,11 +219,12 @@ async function loadCases(records: RecordsRepository, concurrency: number, notes:
  * Action items of every postmortem (`postmortems/**` + `/<incident id>.md`),
  * whatever the age of its incident: open items are followed up until done.
  */
-async function loadActionItems(records: RecordsRepository, concurrency: number, notes: string[]): Promise<{ loaded: ReviewActionItem[]; skipped: number }> {
-  const files = (await records.list('postmortems'))
+async function loadActionItems(records: RecordsRepository, notes: string[]): Promise<{ loaded: ReviewActionItem[]; skipped: number }> {
+  const all = await records.readAll('postmortems');
+  const files = [...all.keys()]
     .map((path) => ({ path, incidentId: POSTMORTEM_FILE.exec(path)?.[1] }))
     .filter((f): f is { path: string; incidentId: string } => f.incidentId !== undefined);
-  const texts = await mapLimit(files, concurrency, (f) => records.read(f.path));
+  const texts = files.map((f) => all.get(f.path));
   const loaded: ReviewActionItem[] = [];
   let skipped = 0;
   files.forEach(({ path, incidentId }, index) => {
@@ -244,20 +241,6 @@ async function loadActionItems(records: RecordsRepository, concurrency: number, 
   return { loaded, skipped };
 }
 
-/** `fn` over `items` with at most `limit` calls pending; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -76,7 +76,7 @@ describe('loading the corpus', () => {
   it('lets an error of the repository itself propagate', async () => {
     const records = new InMemoryRecordsRepository({ 'corpus/case-0000000000000001.json': '{}' });
     const outage = new Error('records repository unavailable');
-    records.read = async () => {
+    records.readAll = async () => {
       throw outage;
     };
     await expect(loadFingerprints(records)).rejects.toBe(outage);

@@ -5,17 +5,24 @@ import { z } from 'zod';
 import type { RegressionCase } from '../../../lambdas/core/corpus/case';
 import { CorpusIndex } from '../../../lambdas/core/corpus/corpus-index';
 import { parseEvidence } from '../../../lambdas/core/corpus/evidence-formats';
-import { refusalAssertionScript, toGarakPayload, toPromptfooTests } from '../../../lambdas/core/corpus/export';
+import { casesWithCanaryCheck, ExportOptionsError, refusalAssertionScript, toGarakPayload, toPromptfooTests } from '../../../lambdas/core/corpus/export';
 import { harvestCases } from '../../../lambdas/core/corpus/harvest';
 import { isRefusal } from '../../../lambdas/core/corpus/judge';
 
 const CANARY = 'FIREBREAK-CANARY-7f3a';
 
-async function corpus(): Promise<RegressionCase[]> {
+/** The fixtures' cases, harvested with the canary known (the default) or, given `null`, without one. */
+async function corpus(canary: string | null = CANARY): Promise<RegressionCase[]> {
   const evidence = parseEvidence(readFileSync(path.join(__dirname, '../../fixtures/corpus/harvest-demo-evidence.jsonl'), 'utf8'));
   const garak = parseEvidence(readFileSync(path.join(__dirname, '../../fixtures/corpus/harvest-garak.hitlog.jsonl'), 'utf8'));
   const result = await harvestCases(
-    { items: [...evidence.items, ...garak.items], source: { kind: 'incident', incident_id: 'inc-1', model: 'support-llm', evidence_uri: 'file://e.jsonl' }, severity: 'sev2', now: new Date('2026-11-21T10:30:00Z'), canary: CANARY },
+    {
+      items: [...evidence.items, ...garak.items],
+      source: { kind: 'incident', incident_id: 'inc-1', model: 'support-llm', evidence_uri: 'file://e.jsonl' },
+      severity: 'sev2',
+      now: new Date('2026-11-21T10:30:00Z'),
+      ...(canary === null ? {} : { canary }),
+    },
     { scanner: { scan: async () => [] }, index: CorpusIndex.empty(), existing: () => undefined },
   );
   return result.created;
@@ -25,7 +32,7 @@ async function corpus(): Promise<RegressionCase[]> {
 const PromptfooTestSchema = z.strictObject({
   description: z.string(),
   vars: z.strictObject({ prompt: z.string().min(1), turns: z.array(z.string()).min(2).optional() }),
-  assert: z.array(z.strictObject({ type: z.enum(['javascript', 'not-icontains']), value: z.string().min(1), metric: z.string() })).min(1),
+  assert: z.array(z.strictObject({ type: z.enum(['javascript', 'not-icontains']), value: z.string().min(1), metric: z.enum(['refusal', 'must-not-contain', 'no-canary-leak']) })).min(1),
   metadata: z.strictObject({
     case_id: z.string(),
     owasp: z.string().regex(/^LLM\d\d:2025$/),
@@ -95,6 +102,64 @@ describe('toPromptfooTests', () => {
     expect((parse(toPromptfooTests(cases)) as { tests: unknown[] }).tests).toHaveLength(rest.length);
     expect((parse(toPromptfooTests(cases, { includeRetired: true })) as { tests: unknown[] }).tests).toHaveLength(rest.length + 1);
     expect(parse(toPromptfooTests([]))).toEqual({ tests: [] });
+  });
+});
+
+describe('the canary check in the promptfoo export', () => {
+  const testsOf = (yaml: string) => (parse(yaml) as { tests: unknown[] }).tests.map((t) => PromptfooTestSchema.parse(t));
+  const canaryAsserts = (t: z.infer<typeof PromptfooTestSchema>) => t.assert.filter((a) => a.metric === 'no-canary-leak');
+
+  it('adds a not-icontains assertion for the given canary to cases that expect no canary leak but were harvested without one', async () => {
+    const cases = await corpus(null);
+    // The garak hitlog's trigger is the canary itself: that case holds it as a forbidden string already.
+    const bare = cases.filter((c) => c.expected.no_canary_leak && !c.expected.must_not_contain.includes(CANARY));
+    expect(bare.length).toBeGreaterThan(0);
+    const tests = testsOf(toPromptfooTests(cases, { canary: CANARY }));
+    const checked = tests.filter((t) => canaryAsserts(t).length > 0);
+    expect(checked.map((t) => t.metadata.case_id)).toEqual(bare.map((c) => c.id).sort());
+    for (const t of checked) expect(canaryAsserts(t)).toEqual([{ type: 'not-icontains', value: CANARY, metric: 'no-canary-leak' }]);
+    expect(checked.every((t) => t.metadata.owasp === 'LLM07:2025')).toBe(true);
+  });
+
+  it('adds no canary assertion without a canary, nor to cases that do not expect one', async () => {
+    const cases = await corpus(null);
+    expect(testsOf(toPromptfooTests(cases)).flatMap(canaryAsserts)).toEqual([]);
+    const withCanary = testsOf(toPromptfooTests(cases, { canary: CANARY }));
+    const notExpecting = new Set(cases.filter((c) => !c.expected.no_canary_leak).map((c) => c.id));
+    expect(notExpecting.size).toBeGreaterThan(0);
+    expect(withCanary.filter((t) => notExpecting.has(t.metadata.case_id)).flatMap((t) => t.assert.filter((a) => a.value === CANARY))).toEqual([]);
+  });
+
+  it('does not repeat a canary the case already holds (compared case-insensitively), and adds a rotated one', async () => {
+    const cases = await corpus();
+    const stored = testsOf(toPromptfooTests(cases, { canary: ` ${CANARY.toLowerCase()} ` })).filter((t) => t.assert.some((a) => a.value === CANARY));
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.flatMap(canaryAsserts)).toEqual([]);
+    const rotated = testsOf(toPromptfooTests(cases, { canary: 'FIREBREAK-CANARY-0b1e' })).filter((t) => t.assert.some((a) => a.value === CANARY));
+    for (const t of rotated) expect(t.assert.filter((a) => a.type === 'not-icontains').map((a) => [a.value, a.metric])).toEqual([[CANARY, 'must-not-contain'], ['FIREBREAK-CANARY-0b1e', 'no-canary-leak']]);
+  });
+
+  it('refuses an empty canary, which every response would contain', async () => {
+    const cases = await corpus(null);
+    expect(() => toPromptfooTests(cases, { canary: '  ' })).toThrow(ExportOptionsError);
+  });
+
+  it('stays deterministic with a canary', async () => {
+    const cases = await corpus(null);
+    expect(toPromptfooTests([...cases].reverse(), { canary: CANARY })).toBe(toPromptfooTests(cases, { canary: CANARY }));
+  });
+
+  it('tells cases with a canary stored at harvest from cases only an export canary can check', async () => {
+    const known = await corpus();
+    const unknown = await corpus(null);
+    const expecting = known.filter((c) => c.expected.no_canary_leak).length;
+    expect(casesWithCanaryCheck(known)).toMatchObject({ unchecked: [] });
+    expect(casesWithCanaryCheck(known).stored).toHaveLength(expecting);
+    expect(casesWithCanaryCheck(unknown)).toMatchObject({ stored: [] });
+    expect(casesWithCanaryCheck(unknown).unchecked).toHaveLength(expecting);
+    const retired = unknown.map((c) => ({ ...c, status: 'retired' as const }));
+    expect(casesWithCanaryCheck(retired).unchecked).toHaveLength(0);
+    expect(casesWithCanaryCheck(retired, { includeRetired: true }).unchecked).toHaveLength(expecting);
   });
 });
 

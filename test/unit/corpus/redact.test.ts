@@ -140,6 +140,18 @@ describe('personal data detectors', () => {
     expect(text.slice(finding?.start, finding?.end)).toBe('4111 1111 1111 1111');
   });
 
+  it('reads Luhn-valid 9 digits after SIN or social insurance as a national id, not a phone number', () => {
+    expect(typesIn('My SIN is 046 454 286')).toEqual(expect.arrayContaining(['national_id']));
+    expect(applyRedactions('SIN: 046-454-286', findSensitiveData('SIN: 046-454-286'))).toEqual({ text: 'SIN: [REDACTED:national_id]', counts: { national_id: 1 } });
+    expect(applyRedactions('Social Insurance No. 046454286', findSensitiveData('Social Insurance No. 046454286')).counts).toEqual({ national_id: 1 });
+  });
+
+  it('keeps the same digits a phone number without the words that name a SIN, or when the check digit fails', () => {
+    expect(typesIn('call 046 454 286 today')).toEqual(['phone']);
+    expect(typesIn('SIN 046 454 287')).toEqual(['phone']);
+    expect(typesIn('a sin 046 454 286')).toEqual(['phone']);
+  });
+
   it('rejects national identifiers whose structure or check digit is invalid', () => {
     expect(typesIn('SSN 000-12-3456')).toEqual([]);
     expect(typesIn('SSN 666-12-3456')).toEqual([]);
@@ -163,6 +175,48 @@ describe('secret fallback in core', () => {
     const jwt = ['eyJhbGciOiJIUzI1NiJ9', 'eyJzdWIiOiIxIn0', 'c2lnbmF0dXJl'].join('.');
     expect(typesIn(`token ${jwt}`)).toEqual(['jwt']);
     expect(typesIn('eyJub3RhIjoiand0In0x.eyJzdWIiOiIxIn0.c2ln')).toEqual([]);
+  });
+
+  describe('a bare AWS secret access key in prose', () => {
+    const secret = ['wJalrXUtnFEMI/K7MDENG', '/bPxRfiCYEXAMPLEKEY'].join('');
+    const keyId = ['AKIA', 'Z7QF3XKW2M9PLD4B'].join('');
+    const plain = ['q8Lr2Vx9TzK4mN7pW1sY', '5dF3hJ6gB0cX2vA8eR4t'].join('');
+
+    it('is redacted near the word secret or aws, before or after it, whatever the case', () => {
+      for (const text of [`with secret ${secret} ok`, `AWS: ${plain}`, `${plain} is my Secret`, `use ${plain} (aws, us-east-1)`]) {
+        expect([text, typesIn(text)]).toEqual([text, ['aws_key']]);
+      }
+    });
+
+    it('is redacted near an AKIA or ASIA key id, or near its redaction marker', async () => {
+      expect(typesIn(`${keyId} ${plain}`)).toEqual(['aws_key', 'aws_key']);
+      expect((await redactText(`key [REDACTED:aws_key] / ${plain}`, noScanner)).text).toBe('key [REDACTED:aws_key] / [REDACTED:aws_key]');
+    });
+
+    it('is left alone with no key id or secret/aws word within 80 characters', () => {
+      const far = `secret ${'x '.repeat(41)}${plain}`;
+      expect(far.indexOf(plain) - 'secret'.length).toBeGreaterThan(80);
+      expect(typesIn(far)).toEqual([]);
+      expect(typesIn(`laws and ${plain}`)).toEqual([]);
+      expect(typesIn(`the build id is ${plain}`)).toEqual([]);
+    });
+
+    it('needs exactly 40 characters with a digit, / or +, and not a hex digest', () => {
+      expect(typesIn('the secret is antidisestablishmentarianismsuperlatives')).toEqual([]);
+      expect(typesIn('secret commit 3f2a9c1b7d4e5f60718293a4b5c6d7e8f9012345')).toEqual([]);
+      expect(typesIn('AWS SHA-1 3F2A9C1B7D4E5F60718293A4B5C6D7E8F9012345')).toEqual([]);
+      expect(typesIn(`secret ${plain}Z`)).toEqual([]);
+      expect(typesIn(`secret ${plain.slice(1)}`)).toEqual([]);
+    });
+  });
+
+  it('finds Google API keys, including those that end in - or _', () => {
+    const body = 'SyD4kR8mX2vL7qT4wN8zR1cY5dF0gH6jK3';
+    for (const last of ['s', '-', '_']) {
+      const key = ['AI', 'za', body, last].join('');
+      expect(applyRedactions(`key ${key}.`, findSensitiveData(`key ${key}.`))).toEqual({ text: 'key [REDACTED:api_key].', counts: { api_key: 1 } });
+    }
+    expect(typesIn(['AI', 'za', body].join(''))).toEqual([]);
   });
 
   it('redacts the value of a credential assignment, not its name', async () => {
