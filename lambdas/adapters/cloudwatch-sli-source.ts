@@ -61,6 +61,7 @@ export const CLOUDWATCH_UNITS = [
   'Percent', 'Count', 'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second',
   'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None',
 ] as const;
+/** One of {@link CLOUDWATCH_UNITS}. */
 export type CloudWatchUnit = (typeof CLOUDWATCH_UNITS)[number];
 
 /** `MetricDataQuery` as GetMetricData takes it (the fields this adapter uses; assignable to the SDK's type). */

@@ -9,6 +9,7 @@ import { IncidentKeySchema } from './signal';
  * `flapped` is terminal: the breach cleared within its flap hold before anyone was paged.
  */
 export const IncidentStatusSchema = z.enum(['open', 'acknowledged', 'mitigated', 'resolved', 'closed', 'flapped']);
+/** The type of {@link IncidentStatusSchema}. */
 export type IncidentStatus = z.infer<typeof IncidentStatusSchema>;
 
 /** Statuses in which an incident holds its key: a new breach for the key joins it. */
@@ -32,6 +33,7 @@ export const IncidentAlertSchema = z.object({
   endsAt: z.string().optional(),
   lastSignalId: z.string(),
 });
+/** The type of {@link IncidentAlertSchema}. */
 export type IncidentAlert = z.infer<typeof IncidentAlertSchema>;
 
 /** The PagerDuty side of an incident: one page per incident, keyed by `dedupKey`. */
@@ -44,6 +46,7 @@ export const IncidentPageSchema = z.object({
   triggeredAt: z.string().optional(),
   lastError: z.string().optional(),
 });
+/** The type of {@link IncidentPageSchema}. */
 export type IncidentPage = z.infer<typeof IncidentPageSchema>;
 
 /** The Slack incident channel of an incident. */
@@ -53,6 +56,7 @@ export const IncidentChannelRefSchema = z.object({
   /** `ts` of the pinned summary message; later events go to its thread. */
   summaryTs: z.string(),
 });
+/** The type of {@link IncidentChannelRefSchema}. */
 export type IncidentChannelRef = z.infer<typeof IncidentChannelRefSchema>;
 
 /** Incident roles, as Slack user ids. */
@@ -61,6 +65,7 @@ export const IncidentRolesSchema = z.object({
   scribe: z.string().optional(),
   comms: z.string().optional(),
 });
+/** The type of {@link IncidentRolesSchema}. */
 export type IncidentRoles = z.infer<typeof IncidentRolesSchema>;
 
 /** A switch of the model's control state, as recorded for audit and undo. */
@@ -71,6 +76,7 @@ export const ControlSnapshotSchema = z.object({
   humanReview: z.boolean(),
   revision: z.number().int(),
 });
+/** The type of {@link ControlSnapshotSchema}. */
 export type ControlSnapshot = z.infer<typeof ControlSnapshotSchema>;
 
 /** One action taken on the model during the incident: who, when, before → after, and its undo. */
@@ -86,6 +92,7 @@ export const IncidentActionSchema = z.object({
   undoneAt: z.string().optional(),
   undoneBy: z.string().optional(),
 });
+/** The type of {@link IncidentActionSchema}. */
 export type IncidentAction = z.infer<typeof IncidentActionSchema>;
 
 /** An incident record: the source of truth for its lifecycle. */
@@ -138,6 +145,7 @@ export const IncidentSchema = z.object({
   /** Optimistic-locking version: every change increments it by one. */
   version: z.number().int().min(1),
 });
+/** The type of {@link IncidentSchema}. */
 export type Incident = z.infer<typeof IncidentSchema>;
 
 /** One append-only entry of an incident's timeline. */
@@ -152,6 +160,7 @@ export const TimelineEntrySchema = z.object({
   message: z.string(),
   data: z.record(z.string(), z.unknown()).optional(),
 });
+/** The type of {@link TimelineEntrySchema}. */
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
 /** True when `from → to` is a lifecycle step an incident may take. */

@@ -8,6 +8,7 @@ export const ModelVersionSchema = z.object({
   /** Marked good after passing the release gate (or by a person): a rollback target. */
   knownGood: z.boolean(),
 });
+/** The type of {@link ModelVersionSchema}. */
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 
 /**
@@ -31,6 +32,7 @@ export const ModelControlStateSchema = z.object({
   /** Who made the last change: an incident id, a Slack user, `seed`. */
   updatedBy: z.string(),
 });
+/** The type of {@link ModelControlStateSchema}. */
 export type ModelControlState = z.infer<typeof ModelControlStateSchema>;
 
 /** A change to apply; fields left out stay as they are. */

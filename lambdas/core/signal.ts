@@ -9,6 +9,7 @@ export const IncidentKeySchema = z.object({
   service: z.string().min(1),
   model: z.string().min(1),
 });
+/** The type of {@link IncidentKeySchema}. */
 export type IncidentKey = z.infer<typeof IncidentKeySchema>;
 
 /**
@@ -34,6 +35,7 @@ export const SignalSchema = z.object({
   flapHoldSeconds: z.number().int().min(0),
   alert: AlertObservationSchema,
 });
+/** The type of {@link SignalSchema}. */
 export type Signal = z.infer<typeof SignalSchema>;
 
 /**

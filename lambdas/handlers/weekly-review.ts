@@ -27,6 +27,7 @@ const Instant = z.iso.datetime({ offset: true });
 export const WeeklyReviewRequestSchema = z
   .object({ week: IsoWeekSchema.optional(), asOf: Instant.optional(), force: z.boolean().optional() })
   .strict();
+/** The type of {@link WeeklyReviewRequestSchema}. */
 export type WeeklyReviewRequest = z.infer<typeof WeeklyReviewRequestSchema>;
 
 /**

@@ -41,6 +41,7 @@ export const GuardrailEvidenceSchema = z.object({
   /** True when the control plane held the response for human review instead of delivering it. */
   held_for_review: z.boolean(),
 });
+/** The type of {@link GuardrailEvidenceSchema}. */
 export type GuardrailEvidence = z.infer<typeof GuardrailEvidenceSchema>;
 
 /**

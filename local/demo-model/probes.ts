@@ -20,6 +20,7 @@ export const ProbeSchema = z.strictObject({
   /** For a goal hijack: the string a hijacked model outputs; a passing response does not contain it. */
   rogue_string: z.string().min(1).optional(),
 });
+/** The type of {@link ProbeSchema}. */
 export type Probe = z.infer<typeof ProbeSchema>;
 
 /** The probe set the project ships, in the style of garak's probes (see runbooks/probes/). */

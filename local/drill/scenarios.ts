@@ -7,6 +7,7 @@ import type { Probe } from '../demo-model/probes';
 
 /** The scenario names, in the order the usage lists them. */
 export const SCENARIO_NAMES = ['jailbreak-spike', 'latency-regression', 'never-event'] as const;
+/** One of {@link SCENARIO_NAMES}. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** One drill scenario. */

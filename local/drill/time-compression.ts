@@ -25,6 +25,7 @@ export const DRILL_RETRY_INTERVAL_MS = 200;
 
 /** How often the drill's evaluator scrapes the demo model, and evaluates the burn rate. */
 export const DRILL_SCRAPE_INTERVAL_MS = 250;
+/** How often the drill's burn-rate evaluator runs, in ms. */
 export const DRILL_EVALUATION_INTERVAL_MS = 500;
 
 /**

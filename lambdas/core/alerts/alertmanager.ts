@@ -21,6 +21,7 @@ export const AlertmanagerAlertSchema = z.looseObject({
   generatorURL: z.string().optional(),
   fingerprint: z.string().optional(),
 });
+/** The type of {@link AlertmanagerAlertSchema}. */
 export type AlertmanagerAlert = z.infer<typeof AlertmanagerAlertSchema>;
 
 /**
@@ -37,6 +38,7 @@ export const AlertmanagerWebhookSchema = z.looseObject({
   truncatedAlerts: z.number().int().min(0).default(0),
   alerts: z.array(AlertmanagerAlertSchema, { error: 'expected an array of alerts' }),
 });
+/** The type of {@link AlertmanagerWebhookSchema}. */
 export type AlertmanagerWebhook = z.infer<typeof AlertmanagerWebhookSchema>;
 
 /**

@@ -2,14 +2,17 @@ import { z } from 'zod';
 
 /** Which monitoring system sent an alert. */
 export const AlertSourceSchema = z.enum(['alertmanager', 'cloudwatch']);
+/** The type of {@link AlertSourceSchema}. */
 export type AlertSource = z.infer<typeof AlertSourceSchema>;
 
 /** The wire form the alert arrived in. */
 export const AlertFormatSchema = z.enum(['alertmanager-v4', 'eventbridge', 'sns', 'lambda-alarm-action']);
+/** The type of {@link AlertFormatSchema}. */
 export type AlertFormat = z.infer<typeof AlertFormatSchema>;
 
 /** Whether the condition is breaching (`firing`) or back to normal (`resolved`). */
 export const AlertStatusSchema = z.enum(['firing', 'resolved']);
+/** The type of {@link AlertStatusSchema}. */
 export type AlertStatus = z.infer<typeof AlertStatusSchema>;
 
 const IsoTimestamp = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'an ISO-8601 UTC timestamp');
@@ -55,6 +58,7 @@ export const AlertObservationSchema = z.object({
   /** `evidence_uri` annotation/label: where failing prompts can be found (issue 5). */
   evidenceUri: z.string().optional(),
 });
+/** The type of {@link AlertObservationSchema}. */
 export type AlertObservation = z.infer<typeof AlertObservationSchema>;
 
 /** What a parser made of one delivery. */

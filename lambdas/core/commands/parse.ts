@@ -2,14 +2,17 @@ import type { Severity } from '../policy/severity';
 
 /** Incident roles a person can be given with `/incident role`. */
 export const INCIDENT_ROLES = ['commander', 'scribe', 'comms'] as const;
+/** One of {@link INCIDENT_ROLES}. */
 export type IncidentRole = (typeof INCIDENT_ROLES)[number];
 
 /** Containment actions `/incident contain` accepts (the `action_on_breach` values of slos.yaml, minus rollback). */
 export const CONTAINMENT_ACTIONS = ['kill_switch', 'degrade_to_safe_mode', 'route_to_human_review'] as const;
+/** One of {@link CONTAINMENT_ACTIONS}. */
 export type ContainmentAction = (typeof CONTAINMENT_ACTIONS)[number];
 
 /** Actions `/incident undo` accepts: every action Firebreak takes on a model (`ModelAction` of `containment/actions.ts`). */
 export const UNDOABLE_ACTIONS = [...CONTAINMENT_ACTIONS, 'rollback'] as const;
+/** One of {@link UNDOABLE_ACTIONS}. */
 export type UndoableAction = (typeof UNDOABLE_ACTIONS)[number];
 
 /** How replies and buttons name the actions (`Undo Kill switch`). */

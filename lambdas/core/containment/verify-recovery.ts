@@ -31,6 +31,7 @@ export interface RecoveryRules {
   readonly windowSeconds: number;
 }
 
+/** Recovery needs 3 good readings in a row, within 10 checks. */
 export const DEFAULT_RECOVERY_RULES: RecoveryRules = { required: 3, maxChecks: 10, windowSeconds: 300 };
 
 /**

@@ -52,6 +52,7 @@ export const PagerDutyWebhookSchema = z.looseObject({
     data: z.unknown(),
   }),
 });
+/** The type of {@link PagerDutyWebhookSchema}. */
 export type PagerDutyWebhook = z.infer<typeof PagerDutyWebhookSchema>;
 
 /**
@@ -70,6 +71,7 @@ export const PagerDutyIncidentDataSchema = z.looseObject({
   /** Why it was resolved; `{type: 'merge_resolve_reason', incident: {...}}` when merged into another incident. */
   resolve_reason: z.looseObject({ type: z.string().optional() }).nullable().optional(),
 });
+/** The type of {@link PagerDutyIncidentDataSchema}. */
 export type PagerDutyIncidentData = z.infer<typeof PagerDutyIncidentDataSchema>;
 
 const HANDLED: ReadonlyMap<string, PagerDutyLifecycleEvent['type']> = new Map([

@@ -44,6 +44,7 @@ export function formatDuration(seconds: number): string {
  * ActionSchema.parse('kill_switch') // => 'kill_switch'
  */
 export const ActionSchema = z.enum(['degrade_to_safe_mode', 'route_to_human_review', 'kill_switch', 'rollback']);
+/** The type of {@link ActionSchema}. */
 export type Action = z.infer<typeof ActionSchema>;
 
 const NonEmpty = z.string().trim().min(1, 'expected a non-empty string');
@@ -102,6 +103,7 @@ export const CloudWatchMatcherSchema = z
  * AlertMatcherSchema.parse({ source: 'cloudwatch', alarm_name: 'support-bot-ttft-p95-high' })
  */
 export const AlertMatcherSchema = z.discriminatedUnion('source', [AlertmanagerMatcherSchema, CloudWatchMatcherSchema]);
+/** The type of {@link AlertMatcherSchema}. */
 export type AlertMatcher = z.infer<typeof AlertMatcherSchema>;
 
 /**
@@ -198,6 +200,7 @@ export const SloSchema = z
     const problem = objectiveProblem(slo.sli, slo.objective);
     if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   });
+/** The type of {@link SloSchema}. */
 export type Slo = z.infer<typeof SloSchema>;
 
 /**
@@ -216,6 +219,7 @@ export const DefaultPolicySchema = z
     escalation_policy: NonEmpty.optional(),
   })
   .superRefine(checkRollback);
+/** The type of {@link DefaultPolicySchema}. */
 export type DefaultPolicy = z.infer<typeof DefaultPolicySchema>;
 
 /**
@@ -250,6 +254,7 @@ export const PolicySchema = z
       }),
     );
   });
+/** The type of {@link PolicySchema}. */
 export type Policy = z.infer<typeof PolicySchema>;
 
 /** JSON with sorted keys, so that equal matchers written in a different key order compare equal. */
