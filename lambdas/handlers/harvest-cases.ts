@@ -28,7 +28,7 @@ export async function handler(event: unknown): Promise<IncidentHarvest> {
   const { records, evidence, scanner } = recordsRuntime();
   const canary = process.env.FIREBREAK_CANARY;
   return harvestIncidentCases(
-    { store: deps.store, clock: deps.clock, policy: deps.policy, channel: deps.channel, records, evidence, scanner, ...(canary ? { canary } : {}) },
+    { store: deps.store, clock: deps.clock, policy: deps.policy, channel: deps.channel, records, evidence, scanner, ...(canary ? { canary } : {}), ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) },
     incidentId,
   );
 }

@@ -88,6 +88,7 @@ describe('embedded target: regression cases, postmortem and review in the record
     // respond harvested the evidence into cases, committed with a message that names the incident.
     const log = execFileSync('git', ['-C', records, 'log', '--format=%s%n%b'], { encoding: 'utf8' });
     expect(log).toContain(`from incident ${incident.id}`);
+    expect(log).toContain(`Incident page: ${target.url}/incidents/${incident.id}/page`);
     const caseFiles = fs.readdirSync(path.join(records, 'corpus')).filter((f) => f.endsWith('.json'));
     expect(caseFiles.length).toBeGreaterThan(0);
     const harvested = (await show(incident.id)).timeline.find((e) => e.kind === 'corpus.harvested');

@@ -28,6 +28,8 @@ export interface HarvestIncidentDeps {
   readonly channel?: IncidentChannel;
   /** The canary token planted in the models' system prompts (`FIREBREAK_CANARY`). */
   readonly canary?: string;
+  /** Base URL of Firebreak's pages: the commit message links the incident page. */
+  readonly publicUrl?: string;
 }
 
 /** What a harvest for an incident did. */
@@ -145,7 +147,9 @@ export async function harvestIncidentCases(deps: HarvestIncidentDeps, incidentId
       : await deps.records.commit(
           changed.map((c) => ({ path: casePath(c.id), content: serializeCase(c) })),
           `corpus: ${result.created.length} new, ${result.updated.length} updated regression case(s) from incident ${incident.id}\n\n` +
-            `Incident: ${incident.id} (${incident.key.slo}, ${incident.key.service}/${incident.key.model})\nEvidence: ${uri}\nCases:\n${changed.map((c) => `- ${caseLine(c)}`).join('\n')}\n`,
+            `Incident: ${incident.id} (${incident.key.slo}, ${incident.key.service}/${incident.key.model})\n` +
+            (deps.publicUrl === undefined ? '' : `Incident page: ${deps.publicUrl.replace(/\/+$/, '')}/incidents/${encodeURIComponent(incident.id)}/page\n`) +
+            `Evidence: ${uri}\nCases:\n${changed.map((c) => `- ${caseLine(c)}`).join('\n')}\n`,
           { branch: `firebreak/${incident.id}/corpus`, title: `Regression cases from incident ${incident.id}` },
         );
   const allSkipped = [...skipped, ...result.skipped];
