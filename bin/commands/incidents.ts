@@ -1,3 +1,4 @@
+import { firebreakUrl, unreachable } from './firebreak-url';
 import type { CliIo } from './io';
 
 interface IncidentSummary {
@@ -29,7 +30,7 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
  */
 export async function incidentsCommand(args: string[], io: CliIo): Promise<number> {
   const urlFlag = args.indexOf('--url');
-  const base = (urlFlag >= 0 ? args[urlFlag + 1] : undefined) ?? process.env.FIREBREAK_URL ?? `http://127.0.0.1:${process.env.FIREBREAK_PORT ?? 8787}`;
+  const base = firebreakUrl(urlFlag >= 0 ? args[urlFlag + 1] : undefined);
   const rest = urlFlag >= 0 ? args.filter((_, i) => i !== urlFlag && i !== urlFlag + 1) : args;
   try {
     if (rest.length === 0) {
@@ -55,7 +56,7 @@ export async function incidentsCommand(args: string[], io: CliIo): Promise<numbe
     io.stderr('usage: firebreak incidents [show ID] [--url URL]\n');
     return 2;
   } catch (error) {
-    io.stderr(`firebreak incidents: cannot reach Firebreak at ${base} (${(error as Error).message}); start it with \`npm start\`\n`);
+    io.stderr(unreachable('firebreak incidents', base, error));
     return 1;
   }
 }

@@ -1,3 +1,4 @@
+import { firebreakUrl, unreachable } from './firebreak-url';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { lintPostmortem } from '../../lambdas/core/postmortem/lint';
@@ -89,7 +90,7 @@ function takeUrl(args: string[]): { url: string | undefined; rest: string[]; err
 
 async function draft(args: string[], io: CliIo): Promise<number> {
   const { url, rest, error } = takeUrl(args);
-  const base = (url ?? process.env.FIREBREAK_URL ?? `http://127.0.0.1:${process.env.FIREBREAK_PORT ?? 8787}`).replace(/\/+$/, '');
+  const base = firebreakUrl(url);
   const [id, ...extra] = rest;
   const problem =
     error ??
@@ -111,7 +112,7 @@ async function draft(args: string[], io: CliIo): Promise<number> {
     status = res.status;
     text = await res.text();
   } catch (err) {
-    io.stderr(`firebreak postmortem draft: cannot reach Firebreak at ${base} (${(err as Error).message}); start it with \`npm start\`\n`);
+    io.stderr(unreachable('firebreak postmortem draft', base, err));
     return 1;
   }
   let body: unknown;

@@ -1,3 +1,4 @@
+import { firebreakUrl, unreachable } from './firebreak-url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { IsoWeekSchema } from '../../lambdas/core/review/iso-week';
@@ -72,7 +73,7 @@ export async function reviewCommand(args: string[], io: CliIo): Promise<number> 
       return 2;
     }
   }
-  const base = (values.url ?? process.env.FIREBREAK_URL ?? `http://127.0.0.1:${process.env.FIREBREAK_PORT ?? 8787}`).replace(/\/+$/, '');
+  const base = firebreakUrl(values.url);
 
   let status: number;
   let text: string;
@@ -85,7 +86,7 @@ export async function reviewCommand(args: string[], io: CliIo): Promise<number> 
     status = res.status;
     text = await res.text();
   } catch (error) {
-    io.stderr(`firebreak review: cannot reach Firebreak at ${base} (${(error as Error).message}); start it with \`npm start\`\n`);
+    io.stderr(unreachable('firebreak review', base, error));
     return 1;
   }
 
