@@ -1,51 +1,20 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lambdas/adapters/dynamodb-client';
 import { DynamoDbBatchReader } from '../../lambdas/adapters/dynamodb-batch-reader';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { DynamoDbSignalInbox } from '../../lambdas/adapters/dynamodb-signal-inbox';
 import { recordSignal } from '../../lambdas/core/record-signal';
-import { ensureTable, LOCAL_AWS, startLocalDynamoDb, type LocalDynamoDb } from '../../local/local-dynamodb';
 import { makeSignal, ManualClock } from '../support/signals';
-import { tableOf, testTemplate } from '../support/template';
-
-/** A document client on dynalite that records the operation name of every call it sends. */
-function countingClient(endpoint: string): { db: ReturnType<typeof createDocumentClient>; operations: string[] } {
-  const operations: string[] = [];
-  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint });
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      operations.push(String(context.commandName).replace(/(Item)?Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countOperations' },
-  );
-  return { db: createDocumentClient(client), operations };
-}
+import { countingClient, useLocalTables } from '../support/local-tables';
 
 describe('DynamoDbBatchReader on dynalite', () => {
-  let ddb: LocalDynamoDb;
-  let tableName: string;
-  let tableCount = 0;
-
-  beforeAll(async () => {
-    ddb = await startLocalDynamoDb();
-  });
-  afterAll(async () => {
-    await ddb.close();
-  });
-  beforeEach(async () => {
-    tableCount += 1;
-    tableName = `batch-reader-${tableCount}`;
-    await ensureTable(ddb.endpoint, tableName, tableOf(testTemplate()).properties);
-  });
+  const tables = useLocalTables('batch-reader');
 
   it('answers reads asked for in the same turn with one BatchGetItem, each caller its own item', async () => {
-    const { db, operations } = countingClient(ddb.endpoint);
-    await db.send(new PutCommand({ TableName: tableName, Item: { PK: 'A', SK: '1', value: 'a' } }));
-    await db.send(new PutCommand({ TableName: tableName, Item: { PK: 'B', SK: '1', value: 'b' } }));
+    const { db, operations } = countingClient(tables.endpoint());
+    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } }));
+    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'B', SK: '1', value: 'b' } }));
     operations.length = 0;
-    const reader = new DynamoDbBatchReader(db, tableName);
+    const reader = new DynamoDbBatchReader(db, tables.tableName());
     const [a, b, missing] = await Promise.all([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: 'B', SK: '1' }), reader.get({ PK: 'C', SK: '1' })]);
     expect(a).toEqual({ PK: 'A', SK: '1', value: 'a' });
     expect(b).toEqual({ PK: 'B', SK: '1', value: 'b' });
@@ -55,10 +24,10 @@ describe('DynamoDbBatchReader on dynalite', () => {
   });
 
   it('reads a key asked for twice in one turn once and gives it to both callers', async () => {
-    const { db, operations } = countingClient(ddb.endpoint);
-    await db.send(new PutCommand({ TableName: tableName, Item: { PK: 'A', SK: '1', value: 'a' } }));
+    const { db, operations } = countingClient(tables.endpoint());
+    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } }));
     operations.length = 0;
-    const reader = new DynamoDbBatchReader(db, tableName);
+    const reader = new DynamoDbBatchReader(db, tables.tableName());
     const [first, second] = await Promise.all([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: 'A', SK: '1' })]);
     expect(first).toEqual({ PK: 'A', SK: '1', value: 'a' });
     expect(second).toEqual(first);
@@ -67,10 +36,10 @@ describe('DynamoDbBatchReader on dynalite', () => {
   });
 
   it('sees a write that completed before the read was asked for (strongly consistent)', async () => {
-    const { db } = countingClient(ddb.endpoint);
-    const reader = new DynamoDbBatchReader(db, tableName);
+    const { db } = countingClient(tables.endpoint());
+    const reader = new DynamoDbBatchReader(db, tables.tableName());
     for (let i = 0; i < 5; i += 1) {
-      await db.send(new PutCommand({ TableName: tableName, Item: { PK: 'A', SK: '1', n: i } }));
+      await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', n: i } }));
       const [item] = await Promise.all([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: 'other', SK: '1' })]);
       expect(item?.n).toBe(i);
     }
@@ -78,9 +47,9 @@ describe('DynamoDbBatchReader on dynalite', () => {
   });
 
   it('fails only the caller whose key the service rejects and answers the others', async () => {
-    const { db } = countingClient(ddb.endpoint);
-    await db.send(new PutCommand({ TableName: tableName, Item: { PK: 'A', SK: '1', value: 'a' } }));
-    const reader = new DynamoDbBatchReader(db, tableName);
+    const { db } = countingClient(tables.endpoint());
+    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } }));
+    const reader = new DynamoDbBatchReader(db, tables.tableName());
     const [good, bad] = await Promise.allSettled([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: '', SK: '1' })]);
     expect(good).toEqual({ status: 'fulfilled', value: { PK: 'A', SK: '1', value: 'a' } });
     expect(bad.status).toBe('rejected');
@@ -89,8 +58,8 @@ describe('DynamoDbBatchReader on dynalite', () => {
   });
 
   it('splits more than 100 keys asked for in one turn into batches of at most 100', async () => {
-    const { db, operations } = countingClient(ddb.endpoint);
-    const reader = new DynamoDbBatchReader(db, tableName);
+    const { db, operations } = countingClient(tables.endpoint());
+    const reader = new DynamoDbBatchReader(db, tables.tableName());
     const items = await Promise.all(Array.from({ length: 150 }, (_, i) => reader.get({ PK: `K${i}`, SK: '1' })));
     expect(items.every((item) => item === undefined)).toBe(true);
     expect(operations).toEqual(['BatchGet', 'BatchGet']);
@@ -98,8 +67,8 @@ describe('DynamoDbBatchReader on dynalite', () => {
   });
 
   it('lets the record step read the signal and the key lock in one call', async () => {
-    const { db, operations } = countingClient(ddb.endpoint);
-    const deps = { store: new DynamoDbIncidentStore(db, tableName), inbox: new DynamoDbSignalInbox(db, tableName), clock: new ManualClock(new Date('2026-11-21T10:00:30.000Z')) };
+    const { db, operations } = countingClient(tables.endpoint());
+    const deps = { store: new DynamoDbIncidentStore(db, tables.tableName()), inbox: new DynamoDbSignalInbox(db, tables.tableName()), clock: new ManualClock(new Date('2026-11-21T10:00:30.000Z')) };
     const signal = makeSignal();
     await deps.inbox.accept(signal, deps.clock.now());
     operations.length = 0;

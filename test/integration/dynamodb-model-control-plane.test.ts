@@ -4,9 +4,9 @@ import { createDocumentClient } from '../../lambdas/adapters/dynamodb-client';
 import { DynamoDbControlWriteLock, DynamoDbModelControlPlane, ModelControlBackendError } from '../../lambdas/adapters/dynamodb-model-control-plane';
 import { InvalidInputError } from '../../lambdas/core/errors';
 import { ControlPlaneConflictError, UnknownModelVersionError, type ModelControlState } from '../../lambdas/core/model-control';
-import { ensureTable, LOCAL_AWS, startLocalDynamoDb, type LocalDynamoDb } from '../../local/local-dynamodb';
+import { LOCAL_AWS } from '../../local/local-dynamodb';
 import { ManualClock } from '../support/signals';
-import { tableOf, testTemplate } from '../support/template';
+import { useLocalTables } from '../support/local-tables';
 
 function seedState(overrides: Partial<ModelControlState> = {}): ModelControlState {
   return {
@@ -27,25 +27,16 @@ function seedState(overrides: Partial<ModelControlState> = {}): ModelControlStat
 }
 
 describe('DynamoDbModelControlPlane on dynalite', () => {
-  let ddb: LocalDynamoDb;
+  // A fresh table per test, created from the synthesized CDK table definition.
+  const tables = useLocalTables('model-control');
   let db: ReturnType<typeof createDocumentClient>;
   let tableName: string;
   let clock: ManualClock;
   let plane: DynamoDbModelControlPlane;
-  let tableCount = 0;
 
-  beforeAll(async () => {
-    ddb = await startLocalDynamoDb();
-  });
-  afterAll(async () => {
-    await ddb.close();
-  });
-  beforeEach(async () => {
-    // A fresh table per test, created from the synthesized CDK table definition.
-    tableCount += 1;
-    tableName = `model-control-${tableCount}`;
-    await ensureTable(ddb.endpoint, tableName, tableOf(testTemplate()).properties);
-    db = createDocumentClient(new DynamoDBClient({ ...LOCAL_AWS, endpoint: ddb.endpoint }));
+  beforeEach(() => {
+    tableName = tables.tableName();
+    db = createDocumentClient(new DynamoDBClient({ ...LOCAL_AWS, endpoint: tables.endpoint() }));
     clock = new ManualClock(new Date('2026-11-21T10:03:00.000Z'));
     plane = new DynamoDbModelControlPlane(db, tableName, clock);
   });

@@ -7,6 +7,7 @@ import { GitHubRecordsRepository } from '../../lambdas/adapters/github-records-r
 import { ConfigurationError } from '../../lambdas/core/errors';
 import { FAKE_AWS_CLIENT_CONFIG } from '../support/fake-aws';
 import { FakeCodeCommit, FakeGitHub, gitBlobSha } from '../support/fake-vendors-records';
+import { failure } from '../support/failure';
 
 const TOKEN = 'ghp_test-token';
 const BRANCH = 'firebreak/inc-20261121-1a2b3c4d/corpus';
@@ -17,15 +18,6 @@ const CASES = [
 
 /** Octokit logs every failed request; the tests check the errors instead. */
 const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('GitHubRecordsRepository against a local GitHub REST API', () => {
   let github: FakeGitHub;
