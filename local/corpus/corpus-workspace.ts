@@ -38,8 +38,6 @@ import type { RecordsCommit, RecordsRepository } from '../../lambdas/core/record
 export const IMPORTS_FOLDER = 'imports';
 /** Severity of imported cases unless `--severity` says otherwise. */
 export const DEFAULT_IMPORT_SEVERITY: Severity = 'sev3';
-/** Case files read at once when loading the corpus. */
-const READ_CONCURRENCY = 8;
 
 /**
  * One imported evidence file, as the ledger records it.
@@ -184,32 +182,6 @@ function parseLedger(text: string, file: string): ImportRecord {
   return parsed.data;
 }
 
-/**
- * `records` with at most `limit` reads in flight: a read of the local git
- * repository runs git twice, and `loadCorpus` reads every case at once.
- */
-function withBoundedReads(records: RecordsRepository, limit: number): RecordsRepository {
-  let reading = 0;
-  const waiting: (() => void)[] = [];
-  return {
-    kind: records.kind,
-    list: (prefix) => records.list(prefix),
-    readAll: (prefix) => records.readAll(prefix),
-    link: (p) => records.link(p),
-    commit: (files, message, options) => records.commit(files, message, options),
-    read: async (p) => {
-      while (reading >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-      reading += 1;
-      try {
-        return await records.read(p);
-      } finally {
-        reading -= 1;
-        waiting.shift()?.();
-      }
-    },
-  };
-}
-
 /** The corpus in a records repository (see the file comment). */
 export class CorpusWorkspace {
   constructor(
@@ -230,7 +202,7 @@ export class CorpusWorkspace {
    * of the repository itself is thrown.
    */
   async load(): Promise<LoadedCorpus> {
-    const { cases, invalid } = await loadCorpus(withBoundedReads(this.records, READ_CONCURRENCY));
+    const { cases, invalid } = await loadCorpus(this.records);
     // loadCorpus's message starts with the path, which the CLI prints before it already.
     const withoutPath = (f: InvalidCaseFile): InvalidCaseFile => ({ path: f.path, message: f.message.startsWith(`${f.path}: `) ? f.message.slice(f.path.length + 2) : f.message });
     let index: CorpusIndex | undefined;
