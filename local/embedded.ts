@@ -17,7 +17,9 @@ import { DEFAULT_MODEL } from './demo-model/versions';
 import { registerSliSource } from '../lambdas/handlers/sli-runtime';
 import { runtime } from '../lambdas/handlers/runtime';
 import type { IncidentStore, SignalInbox } from '../lambdas/core/ports';
-import { ensureTable, LOCAL_AWS, startLocalDynamoDb } from './local-dynamodb';
+import { ensureTable, LOCAL_AWS, startLocalDynamoDb, type LocalDynamoDb } from './local-dynamodb';
+import { localSigner } from './in-process-http-handler';
+import { useAwsClientSettings } from '../lambdas/adapters/aws-client-settings';
 import { PipelineMetrics } from './metrics';
 import { handler as draftPostmortem } from '../lambdas/handlers/draft-postmortem';
 import { recordsRuntime } from '../lambdas/handlers/records-runtime';
@@ -130,7 +132,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const ddb = await startLocalDynamoDb({ dir: path.join(dataDir, 'dynamodb') });
   const cleanups: (() => Promise<void>)[] = [() => ddb.close()];
   try {
-    return await startOn(ddb.endpoint, dataDir, template, tableEntry[1].Properties ?? {}, options, cleanups);
+    return await startOn(ddb, dataDir, template, tableEntry[1].Properties ?? {}, options, cleanups);
   } catch (error) {
     // Leave nothing running (and no LevelDB lock held) when start-up fails.
     for (const cleanup of cleanups.reverse()) await cleanup().catch((closeError: unknown) => {
@@ -141,13 +143,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
 }
 
 async function startOn(
-  ddbEndpoint: string,
+  ddb: LocalDynamoDb,
   dataDir: string,
   template: CloudFormationTemplate,
   tableProperties: Record<string, unknown>,
   options: EmbeddedOptions,
   cleanups: (() => Promise<void>)[],
 ): Promise<EmbeddedTarget> {
+  const ddbEndpoint = ddb.endpoint;
   const intakeEnv = findFunctionEnv(template, 'lambdas/handlers/alertmanager-intake.ts');
   const tableName = String(intakeEnv.TABLE_NAME);
   await ensureTable(ddbEndpoint, tableName, tableProperties);
@@ -161,6 +164,13 @@ async function startOn(
   });
   const sfnApi = await startStepFunctionsApi(engine);
   cleanups.push(() => sfnApi.close());
+  // The handlers' SDK clients reach dynalite and the engine in this process without a socket (and
+  // without computing SigV4 signatures the stand-ins never check); other processes use the endpoints.
+  const restoreClientSettings = useAwsClientSettings({
+    dynamodb: { requestHandler: ddb.requestHandler, signer: localSigner('dynamodb', LOCAL_AWS.region) },
+    sfn: { requestHandler: sfnApi.requestHandler, signer: localSigner('states', LOCAL_AWS.region) },
+  });
+  cleanups.push(async () => restoreClientSettings());
 
   Object.assign(process.env, {
     AWS_REGION: LOCAL_AWS.region,

@@ -2,18 +2,32 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { InProcessHttpHandler, type LocalApiResponse } from './in-process-http-handler';
 
 /** A DynamoDB API served by dynalite on loopback, persisted under `dir` (or in memory). */
 export interface LocalDynamoDb {
   readonly endpoint: string;
+  /** Serves this process's requests in the worker without a socket (see {@link InProcessHttpHandler}). */
+  readonly requestHandler: InProcessHttpHandler;
   close(): Promise<void>;
+}
+
+interface WorkerMessage {
+  readonly type: string;
+  readonly port?: number;
+  readonly message?: string;
+  readonly id?: number;
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
 }
 
 /**
  * Starts dynalite on 127.0.0.1 (ephemeral port) in a worker thread, so it
  * runs on its own core and dies with the process (a kill -9 leaves no
  * orphan holding the LevelDB lock). With `dir`, data lives in a LevelDB there
- * and survives restarts, kill -9 included.
+ * and survives restarts, kill -9 included. Other processes reach it over
+ * HTTP (`endpoint`); this one can skip the socket with `requestHandler`.
  *
  * @example
  * const ddb = await startLocalDynamoDb({ dir: '.firebreak/dynamodb' });
@@ -21,18 +35,45 @@ export interface LocalDynamoDb {
 export async function startLocalDynamoDb(options: { dir?: string; port?: number } = {}): Promise<LocalDynamoDb> {
   if (options.dir !== undefined) fs.mkdirSync(options.dir, { recursive: true });
   const worker = new Worker(path.join(__dirname, 'dynalite-worker.js'), { workerData: { path: options.dir, port: options.port } });
+  const pending = new Map<number, { resolve: (response: LocalApiResponse) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let closed: (() => void) | undefined;
+  const failAll = (error: Error): void => {
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
-    worker.once('message', (message: { type: string; port?: number; message?: string }) => {
+    worker.once('message', (message: WorkerMessage) => {
       if (message.type === 'listening' && message.port !== undefined) resolve(message.port);
       else reject(new Error(`dynalite did not start: ${message.message ?? JSON.stringify(message)}`));
     });
   });
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.type === 'response' && message.id !== undefined) {
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      waiter?.resolve({ status: message.status ?? 500, headers: message.headers ?? {}, body: message.body ?? '' });
+    } else if (message.type === 'closed') {
+      closed?.();
+    }
+  });
+  worker.on('error', (error) => failAll(new Error(`local DynamoDB (dynalite worker) failed: ${error.message}`, { cause: error })));
+  worker.on('exit', () => failAll(new Error('local DynamoDB (dynalite worker) has stopped')));
+  const requestHandler = new InProcessHttpHandler(
+    (request) =>
+      new Promise<LocalApiResponse>((resolve, reject) => {
+        nextId += 1;
+        pending.set(nextId, { resolve, reject });
+        worker.postMessage({ type: 'request', id: nextId, ...request });
+      }),
+  );
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    requestHandler,
     close: async () => {
       await new Promise<void>((resolve) => {
-        worker.once('message', () => resolve());
+        closed = resolve;
         worker.postMessage('close');
       });
       await worker.terminate();

@@ -5,6 +5,7 @@ import { LambdaAliasModelControlPlane } from '../adapters/lambda-alias-model-con
 import { SageMakerModelControlPlane } from '../adapters/sagemaker-model-control-plane';
 import { DynamoDbControlWriteLock, DynamoDbModelControlPlane } from '../adapters/dynamodb-model-control-plane';
 import { SsmModelControlPlane } from '../adapters/ssm-model-control-plane';
+import { awsClientSettingsGeneration } from '../adapters/aws-client-settings';
 import { createDocumentClient } from '../adapters/dynamodb-client';
 import type { ActionDeps } from '../core/containment/actions';
 import { ConfigurationError } from '../core/errors';
@@ -43,7 +44,7 @@ export function modelTargets(value: string | undefined): (model: string) => stri
  */
 export function controlPlane(): ModelControlPlane {
   const kind = process.env.FIREBREAK_CONTROL_PLANE ?? 'dynamodb';
-  const key = [kind, process.env.TABLE_NAME, process.env.FIREBREAK_CONTROL_PLANE_SSM_PREFIX, process.env.FIREBREAK_MODEL_TARGETS, process.env.FIREBREAK_MODEL_ALIAS, process.env.AWS_ENDPOINT_URL_DYNAMODB].join('\u0000');
+  const key = [kind, process.env.TABLE_NAME, process.env.FIREBREAK_CONTROL_PLANE_SSM_PREFIX, process.env.FIREBREAK_MODEL_TARGETS, process.env.FIREBREAK_MODEL_ALIAS, process.env.AWS_ENDPOINT_URL_DYNAMODB, awsClientSettingsGeneration()].join('\u0000');
   if (cached?.key === key) return cached.plane;
   let plane: ModelControlPlane;
   switch (kind) {

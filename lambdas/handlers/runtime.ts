@@ -1,6 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import * as path from 'node:path';
 import { loadPolicyFile } from '../adapters/file-policy-source';
+import { awsClientSettings, awsClientSettingsGeneration } from '../adapters/aws-client-settings';
 import { createDocumentClient } from '../adapters/dynamodb-client';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store';
 import { DynamoDbSignalInbox } from '../adapters/dynamodb-signal-inbox';
@@ -38,11 +39,12 @@ let cached: { fingerprint: string; runtime: Runtime } | undefined;
  * Variables: `TABLE_NAME`, `RESPOND_STATE_MACHINE_ARN` (intake only),
  * `FIREBREAK_POLICY_FILE` (default `runbooks/slos.yaml`),
  * `FIREBREAK_WEBHOOK_TOKEN` or `FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN`, and the
- * SDK's own (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SFN`).
+ * SDK's own (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SFN`); rebuilt too when
+ * the host process changes the clients' transport (`useAwsClientSettings`).
  */
 export function runtime(): Runtime {
   const names = ['TABLE_NAME', 'RESPOND_STATE_MACHINE_ARN', 'RESOLVE_STATE_MACHINE_ARN', 'ACKNOWLEDGE_STATE_MACHINE_ARN', 'ROLLBACK_STATE_MACHINE_ARN', 'FIREBREAK_POLICY_FILE', 'FIREBREAK_WEBHOOK_TOKEN', 'FIREBREAK_WEBHOOK_TOKEN_SECRET_ARN', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SFN'];
-  const fingerprint = names.map((n) => process.env[n] ?? '').join('\u0000');
+  const fingerprint = [...names.map((n) => process.env[n] ?? ''), awsClientSettingsGeneration()].join('\u0000');
   if (cached?.fingerprint !== fingerprint) cached = { fingerprint, runtime: build() };
   return cached.runtime;
 }
@@ -59,7 +61,7 @@ function build(): Runtime {
     store: new DynamoDbIncidentStore(db, tableName),
     inbox: new DynamoDbSignalInbox(db, tableName),
     get starter(): WorkflowStarter {
-      starter ??= new StepFunctionsWorkflowStarter(new SFNClient({}), {
+      starter ??= new StepFunctionsWorkflowStarter(new SFNClient({ ...awsClientSettings('sfn') }), {
         respond: process.env.RESPOND_STATE_MACHINE_ARN,
         resolve: process.env.RESOLVE_STATE_MACHINE_ARN,
         acknowledge: process.env.ACKNOWLEDGE_STATE_MACHINE_ARN,

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InProcessHttpHandler, type LocalApiRequest, type LocalApiResponse } from '../in-process-http-handler';
 import { LocalStepFunctionsError, type LocalExecution, type LocalWorkflowEngine } from './local-workflow-engine';
 
 /** The Step Functions API actions the embedded target serves. */
@@ -52,41 +53,55 @@ function handle(engine: LocalWorkflowEngine, action: string, body: Record<string
   }
 }
 
+const JSON_10 = 'application/x-amz-json-1.0';
+
+function answer(status: number, payload: unknown, errorType?: string): LocalApiResponse {
+  return { status, headers: { 'content-type': JSON_10, ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }) }, body: JSON.stringify(payload) };
+}
+
+/**
+ * Answers one Step Functions API request (AWS JSON 1.0: action in
+ * `X-Amz-Target`, JSON body) from the engine: the HTTP server below and the
+ * embedded target's in-process transport both go through here.
+ */
+export function serveStepFunctionsRequest(engine: LocalWorkflowEngine, request: Pick<LocalApiRequest, 'headers' | 'body'>): LocalApiResponse {
+  const target = request.headers['x-amz-target'] ?? '';
+  const action = target.replace(/^AWSStepFunctions\./, '');
+  try {
+    if (!(ACTIONS as readonly string[]).includes(action)) {
+      return answer(400, { __type: 'UnknownOperationException', message: `the embedded Step Functions API does not serve ${target || '(no X-Amz-Target)'}` }, 'UnknownOperationException');
+    }
+    const body = JSON.parse(request.body || '{}') as Record<string, unknown>;
+    return answer(200, handle(engine, action, body));
+  } catch (error) {
+    if (error instanceof LocalStepFunctionsError) return answer(400, { __type: error.type, message: error.message }, error.type);
+    if (error instanceof SyntaxError) return answer(400, { __type: 'SerializationException', message: error.message }, 'SerializationException');
+    return answer(500, { __type: 'InternalFailure', message: (error as Error).message }, 'InternalFailure');
+  }
+}
+
 /**
  * Serves the Step Functions API actions Firebreak calls (StartExecution,
  * DescribeExecution, ListExecutions, GetExecutionHistory) in the AWS JSON 1.0
  * protocol on loopback, so @aws-sdk/client-sfn works unchanged against the
- * embedded target (`AWS_ENDPOINT_URL_SFN`).
+ * embedded target (`AWS_ENDPOINT_URL_SFN`). The embedded target's own
+ * clients skip the socket with `requestHandler`.
  */
-export async function startStepFunctionsApi(engine: LocalWorkflowEngine): Promise<{ endpoint: string; close(): Promise<void> }> {
+export async function startStepFunctionsApi(engine: LocalWorkflowEngine): Promise<{ endpoint: string; requestHandler: InProcessHttpHandler; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const action = target.replace(/^AWSStepFunctions\./, '');
-      const send = (status: number, payload: unknown, errorType?: string): void => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }) });
-        res.end(JSON.stringify(payload));
-      };
-      try {
-        if (!(ACTIONS as readonly string[]).includes(action)) {
-          send(400, { __type: 'UnknownOperationException', message: `the embedded Step Functions API does not serve ${target || '(no X-Amz-Target)'}` }, 'UnknownOperationException');
-          return;
-        }
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-        send(200, handle(engine, action, body));
-      } catch (error) {
-        if (error instanceof LocalStepFunctionsError) send(400, { __type: error.type, message: error.message }, error.type);
-        else if (error instanceof SyntaxError) send(400, { __type: 'SerializationException', message: error.message }, 'SerializationException');
-        else send(500, { __type: 'InternalFailure', message: (error as Error).message }, 'InternalFailure');
-      }
+      const response = serveStepFunctionsRequest(engine, { headers: { 'x-amz-target': String(req.headers['x-amz-target'] ?? '') }, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(response.status, response.headers);
+      res.end(response.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    requestHandler: new InProcessHttpHandler((request) => serveStepFunctionsRequest(engine, request)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
