@@ -491,7 +491,7 @@ function printReport(
     const f = fixed;
     const main = f.mainThreadCpuMsPerDelivery === null ? '' : ` (event loop ${ms(f.mainThreadCpuMsPerDelivery)})`;
     lines.push(row([`fixed load, ${f.deliveries} × ${f.clients} clients`, `CPU ${ms(f.cpuMsPerDelivery)}/delivery${main}`, '', '']));
-    lines.push(row(['  loopback requests per delivery', `DynamoDB ${f.requestsPerDelivery.dynamodb.toFixed(2)}, Step Functions ${f.requestsPerDelivery.stepFunctions.toFixed(2)}`, '', '']));
+    lines.push(row(['  API calls per delivery', `DynamoDB ${f.requestsPerDelivery.dynamodb.toFixed(2)}, Step Functions ${f.requestsPerDelivery.stepFunctions.toFixed(2)}`, '', '']));
     lines.push(row(['  deliveries/s (depends on the machine)', `${f.deliveriesPerSecond.toFixed(0)} (${f.accepted} in ${(f.wallMs / 1000).toFixed(1)} s)`, '', '']));
   }
   lines.push(row(['RSS', `peak ${memory.peakRssMb} MB (start ${memory.startRssMb}, end ${memory.endRssMb})`, '', '']));
@@ -717,7 +717,7 @@ async function main(): Promise<number> {
         fixed === undefined
           ? null
           : {
-              how: 'a set number of deliveries by keep-alive clients; from the first POST until every accepted signal was recorded: process.cpuUsage (all threads, the bench client included), /proc/self/task/<pid>/stat of the event-loop thread, http.client.request.start diagnostics channel by Host (other = the bench client itself when it uses node:http)',
+              how: 'a set number of deliveries by keep-alive clients; from the first POST until every accepted signal was recorded: process.cpuUsage (all threads, the bench client included), /proc/self/task/<pid>/stat of the event-loop thread, API calls by host from the in-process transport diagnostics channel and http.client.request.start (other = the bench client itself when it uses node:http)',
               deliveries: fixed.deliveries,
               clients: fixed.clients,
               accepted: fixed.accepted,

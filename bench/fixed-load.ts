@@ -11,15 +11,17 @@
  *   until the last signal is recorded;
  * - the event-loop thread's own CPU (`/proc/self/task/<pid>/stat`, Linux
  *   only; null elsewhere), the thread that bounds throughput;
- * - the loopback HTTP requests the target sent to its local DynamoDB and
- *   Step Functions APIs (Node's `http.client.request.start` diagnostics
- *   channel, by the `Host` they went to; the bench's own `fetch` calls do not
- *   go through `node:http` and are not counted).
+ * - the requests the target sent to its local DynamoDB and Step Functions
+ *   APIs, by the host they went to: in-process ones (the embedded target's
+ *   own clients, {@link IN_PROCESS_REQUEST_CHANNEL}) and loopback HTTP ones
+ *   (Node's `http.client.request.start` diagnostics channel; the bench's own
+ *   `fetch` calls do not go through `node:http` and are not counted).
  */
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
 import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { IN_PROCESS_REQUEST_CHANNEL } from '../local/in-process-http-handler';
 
 /** What the fixed-load phase measured. */
 export interface FixedLoadResult {
@@ -73,16 +75,18 @@ export async function fixedLoadPhase(driver: FixedLoadDriver, deliveries: number
   const dynamodbHost = hostOf(driver.endpoints.dynamodb);
   const sfnHost = hostOf(driver.endpoints.stepFunctions);
   const requests = { dynamodb: 0, stepFunctions: 0, other: 0 };
-  const onRequest = (message: unknown): void => {
-    const host = String((message as { request: ClientRequest }).request.getHeader('host') ?? '');
+  const count = (host: string): void => {
     if (host === dynamodbHost) requests.dynamodb += 1;
     else if (host === sfnHost) requests.stepFunctions += 1;
     else requests.other += 1;
   };
+  const onRequest = (message: unknown): void => count(String((message as { request: ClientRequest }).request.getHeader('host') ?? ''));
+  const onInProcessRequest = (message: unknown): void => count((message as { host: string }).host);
 
   const ids: string[] = [];
   let left = deliveries;
   diagnosticsChannel.subscribe(CLIENT_REQUEST_START, onRequest);
+  diagnosticsChannel.subscribe(IN_PROCESS_REQUEST_CHANNEL, onInProcessRequest);
   const cpuBefore = process.cpuUsage();
   const mainBefore = mainThreadCpuMs();
   const started = performance.now();
@@ -100,6 +104,7 @@ export async function fixedLoadPhase(driver: FixedLoadDriver, deliveries: number
     if (unrecorded.length > 0) failures.push(`fixed load: ${unrecorded.length} of ${ids.length} accepted signals were never recorded, e.g. ${unrecorded.slice(0, 3).join(', ')}`);
   } finally {
     diagnosticsChannel.unsubscribe(CLIENT_REQUEST_START, onRequest);
+    diagnosticsChannel.unsubscribe(IN_PROCESS_REQUEST_CHANNEL, onInProcessRequest);
   }
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);

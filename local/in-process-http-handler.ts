@@ -1,3 +1,4 @@
+import * as diagnosticsChannel from 'node:diagnostics_channel';
 import type { HttpRequest, HttpResponse, RequestHandler, RequestSigner } from '@smithy/types';
 
 /** One AWS JSON-protocol request as a local stand-in sees it. */
@@ -17,6 +18,15 @@ export interface LocalApiResponse {
 }
 
 /**
+ * Diagnostics channel on which each in-process request is published as
+ * `{ host, target }` (host = the endpoint's `hostname:port`, target = its
+ * `X-Amz-Target`), the way Node publishes `http.client.request.start` for
+ * requests over a socket: the benchmark counts calls per delivery with it.
+ */
+export const IN_PROCESS_REQUEST_CHANNEL = 'firebreak.local-aws.request';
+const requestChannel = diagnosticsChannel.channel(IN_PROCESS_REQUEST_CHANNEL);
+
+/**
  * An AWS SDK request handler that hands each request to a local stand-in
  * (the embedded Step Functions engine, dynalite) without a socket: the SDK
  * serializes, retries and parses exactly as over HTTP; only the loopback
@@ -32,6 +42,7 @@ export class InProcessHttpHandler implements RequestHandler<HttpRequest, HttpRes
   async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+    if (requestChannel.hasSubscribers) requestChannel.publish({ host: `${request.hostname}${request.port === undefined ? '' : `:${request.port}`}`, target: headers['x-amz-target'] ?? '' });
     const answer = await this.serve({ method: request.method, path: request.path, headers, body: bodyText(request.body) });
     return { response: { statusCode: answer.status, headers: { ...answer.headers }, body: Buffer.from(answer.body, 'utf8') } };
   }

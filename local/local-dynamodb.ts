@@ -2,6 +2,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { FirebreakError } from '../lambdas/core/errors';
 import { InProcessHttpHandler, type LocalApiResponse } from './in-process-http-handler';
 
 /** A DynamoDB API served by dynalite on loopback, persisted under `dir` (or in memory). */
@@ -10,6 +11,13 @@ export interface LocalDynamoDb {
   /** Serves this process's requests in the worker without a socket (see {@link InProcessHttpHandler}). */
   readonly requestHandler: InProcessHttpHandler;
   close(): Promise<void>;
+}
+
+/** The local DynamoDB's worker thread is gone (closed, or crashed): requests to it cannot be answered. */
+export class LocalDynamoDbUnavailableError extends FirebreakError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 interface WorkerMessage {
@@ -58,11 +66,13 @@ export async function startLocalDynamoDb(options: { dir?: string; port?: number 
       closed?.();
     }
   });
-  worker.on('error', (error) => failAll(new Error(`local DynamoDB (dynalite worker) failed: ${error.message}`, { cause: error })));
-  worker.on('exit', () => failAll(new Error('local DynamoDB (dynalite worker) has stopped')));
+  worker.on('error', (error) => failAll(new LocalDynamoDbUnavailableError(`local DynamoDB (dynalite worker) failed: ${error.message}`, { cause: error })));
+  worker.on('exit', () => failAll(new LocalDynamoDbUnavailableError('local DynamoDB (dynalite worker) has stopped')));
   const requestHandler = new InProcessHttpHandler(
     (request) =>
       new Promise<LocalApiResponse>((resolve, reject) => {
+        // A stopped worker drops messages silently (threadId is -1 from then on): fail at once rather than wait forever.
+        if (worker.threadId === -1) return reject(new LocalDynamoDbUnavailableError('local DynamoDB (dynalite worker) has stopped'));
         nextId += 1;
         pending.set(nextId, { resolve, reject });
         worker.postMessage({ type: 'request', id: nextId, ...request });
@@ -72,6 +82,7 @@ export async function startLocalDynamoDb(options: { dir?: string; port?: number 
     endpoint: `http://127.0.0.1:${port}`,
     requestHandler,
     close: async () => {
+      if (worker.threadId === -1) return; // stopped already (closed before, or crashed)
       await new Promise<void>((resolve) => {
         closed = resolve;
         worker.postMessage('close');
