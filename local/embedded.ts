@@ -270,8 +270,8 @@ async function startOn(
     simulators: vendors.simulators,
     redriven,
     services: [
-      { name: 'DynamoDB', mode: `simulated: dynalite on ${ddbEndpoint}, data in ${path.join(dataDir, 'dynamodb')}` },
-      { name: 'Step Functions', mode: `simulated: aws-local-stepfunctions on ${sfnApi.endpoint}, running the synthesized definitions` },
+      { name: 'DynamoDB', mode: `simulated: dynalite on ${ddbEndpoint} (Firebreak's own handlers: in-process), data in ${path.join(dataDir, 'dynamodb')}` },
+      { name: 'Step Functions', mode: `simulated: aws-local-stepfunctions on ${sfnApi.endpoint} (Firebreak's own handlers: in-process), running the synthesized definitions` },
       ...vendors.services,
       ...(demoUrl === undefined ? [] : [{ name: 'Demo model', mode: `${demoUrl}/v1/chat/completions (OpenAI-compatible; metrics at /metrics)` }]),
       { name: 'Model control', mode: `simulated: ${seeded.state.model} in the local table, serving ${seeded.state.activeVersion}${seeded.created ? ' (seeded)' : ''}` },
