@@ -10,12 +10,16 @@
  *    sequential deliveries after a warm-up. Target: p99 ≤ 25 ms.
  * 2. Sustained deliveries per second with 8 and 32 keep-alive clients, then
  *    the tail until every accepted signal is recorded. Target: ≥ 500/s.
+ *    Before them, a warm-up under load (BENCH_LOAD_WARMUP_MS, with the
+ *    largest client count): not measured, but every delivery must still be
+ *    accepted and recorded before the first sustained phase starts.
  * 3. Peak RSS (sampled every 100 ms).
  * 5. (Run last.) Fixed load: a set number of deliveries by 8 clients, and
- *    what each cost: process CPU, event-loop thread CPU, and the loopback
- *    requests to the local DynamoDB and Step Functions APIs. Unlike the
- *    deliveries per second, these hardly depend on what else the machine
- *    runs. See `fixed-load.ts`.
+ *    what each cost: process CPU, event-loop thread CPU (and the CPU of the
+ *    load generator and of the other threads), and the loopback requests to
+ *    the local DynamoDB and Step Functions APIs. Unlike the deliveries per
+ *    second, these hardly depend on what else the machine runs. See
+ *    `fixed-load.ts`.
  * 4. (Run first, on the fresh target.) POST → PagerDuty trigger received by
  *    the built-in simulator, over sequential `PromptInjectionDetected`
  *    deliveries (flap hold 0 s), with the step breakdown from the engine
@@ -30,28 +34,49 @@
  * the run was correct (even if a target is missed), 1 when a delivery was
  * refused, failed or never recorded, or a page did not arrive exactly once.
  *
- * The bench client POSTs with node:http and a keep-alive agent
- * (BENCH_HTTP_CLIENT=fetch for the fetch client of earlier runs, which costs
- * the shared event loop more per request).
+ * Load generator: the concurrent phases (warm-up under load, sustained, fixed
+ * load) post from a worker thread of this process (`load-client.ts`,
+ * `load-client.worker.ts`), as wrk or autocannon would from a thread of their
+ * own, so the client's HTTP work does not compete with the target for the
+ * main event loop, the thread that bounds throughput. Its CPU still counts in
+ * the per-delivery CPU figures (`process.cpuUsage` covers every thread; its
+ * share is reported apart), not in the main thread's CPU or event-loop
+ * utilisation. The sequential phases post from the main thread, one delivery
+ * at a time. Times cross threads as `performance.timeOrigin +
+ * performance.now()`. The clients use node:http with a keep-alive agent
+ * (BENCH_HTTP_CLIENT=fetch for the fetch client of earlier runs, in both
+ * threads; the PagerDuty phase always uses fetch).
  *
  * Knobs (environment): BENCH_WARMUP (50), BENCH_SEQUENTIAL (1000),
+ * BENCH_LOAD_WARMUP_MS (3000; 0 skips the warm-up under load),
  * BENCH_CLIENTS (8,32), BENCH_DURATION_MS (5000), BENCH_PD_WARMUP (20),
  * BENCH_PD_DELIVERIES (300; 0 skips the PagerDuty phase), BENCH_FIXED_DELIVERIES
- * (2000; 0 skips the fixed-load phase), BENCH_FIXED_CLIENTS (8).
+ * (2000; 0 skips the fixed-load phase), BENCH_FIXED_CLIENTS (8),
+ * BENCH_HTTP_CLIENT (http or fetch).
  */
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { EmbeddedTarget, startEmbedded as StartEmbedded } from '../local/embedded';
 import type { LocalExecution } from '../local/workflows/local-workflow-engine';
 import type { RespondStateNames as RespondStateNamesType } from '../lib/constructs/respond-workflow';
-import { alertmanagerWebhook } from '../test/support/payloads';
+import {
+  BENCH_ALERTNAME,
+  BENCH_SLO,
+  createHttpClient,
+  deliveryBody,
+  LOAD_GENERATOR_FIRST_DELIVERY,
+  LoadGenerator,
+  postDelivery,
+  toAbsolute,
+  type LoadRun,
+  type PostResult,
+} from './load-client';
 import { PAGE_ALERTNAME, PAGE_SLO, PAGE_STEPS, PAGE_TARGETS, pagerDutyTriggerPhase, type PageResult } from './pagerduty-trigger';
-import { fixedLoadPhase, type FixedLoadResult } from './fixed-load';
+import { fixedLoadPhase, threadCpuMs, type FixedLoadResult } from './fixed-load';
 import { round, summarize, type Summary } from './stats';
 
 // ---------------------------------------------------------------------------
@@ -73,6 +98,8 @@ function httpClientFromEnv(): 'http' | 'fetch' {
 const CONFIG = {
   warmup: intFromEnv('BENCH_WARMUP', 50),
   sequential: Math.max(1, intFromEnv('BENCH_SEQUENTIAL', 1000)),
+  /** Warm-up under load before the sustained phases, with the largest client count; 0 skips it. */
+  loadWarmupMs: intFromEnv('BENCH_LOAD_WARMUP_MS', 3000),
   clients: (process.env.BENCH_CLIENTS ?? '8,32').split(',').map((c) => Math.max(1, Number.parseInt(c, 10) || 1)),
   durationMs: Math.max(1000, intFromEnv('BENCH_DURATION_MS', 5000)),
   pdWarmup: intFromEnv('BENCH_PD_WARMUP', 20),
@@ -80,8 +107,8 @@ const CONFIG = {
   fixedDeliveries: intFromEnv('BENCH_FIXED_DELIVERIES', 2000),
   fixedClients: Math.max(1, intFromEnv('BENCH_FIXED_CLIENTS', 8)),
   /**
-   * `http` (node:http, keep-alive agent) or `fetch` (the client of earlier runs). The client shares
-   * the event loop with the target; fetch costs that loop about 0.25 ms more per request here.
+   * `http` (node:http, keep-alive agent) or `fetch` (the client of earlier runs), in the load
+   * generator's worker thread and in the main thread's sequential phase.
    */
   httpClient: httpClientFromEnv(),
   /** One request may take this long before it counts as failed. */
@@ -94,8 +121,8 @@ const CONFIG = {
 
 const TARGETS = { recordedP99Ms: 25, deliveriesPerSecond: 500 } as const;
 
-const ALERTNAME = 'AdversarialRefusalRateLow';
-const EXPECTED_SLO = 'adversarial-refusal-rate';
+const ALERTNAME = BENCH_ALERTNAME;
+const EXPECTED_SLO = BENCH_SLO;
 const RESULTS_FILE = path.join(__dirname, 'results', 'alert-intake.json');
 
 // ---------------------------------------------------------------------------
@@ -184,82 +211,32 @@ class RecordTracker {
 
 let deliveryCounter = 0;
 
-/** A webhook body with one firing alert whose fingerprint and model label no other delivery uses. */
+/**
+ * The main thread's next delivery ({@link deliveryBody}): its numbers count up from 1 and stay
+ * below the load generator's ({@link LOAD_GENERATOR_FIRST_DELIVERY} on).
+ */
 function nextDelivery(): string {
   deliveryCounter += 1;
-  const n = deliveryCounter;
-  return JSON.stringify(
-    alertmanagerWebhook([
-      {
-        alertname: ALERTNAME,
-        fingerprint: `b${n.toString(16).padStart(15, '0')}`,
-        labels: { service: 'support-bot', model: `bench-${n}` },
-      },
-    ]),
-  );
+  if (deliveryCounter >= LOAD_GENERATOR_FIRST_DELIVERY) throw new Error(`the main thread ran into the load generator's delivery numbers (${LOAD_GENERATOR_FIRST_DELIVERY})`);
+  return deliveryBody(deliveryCounter);
 }
 
-interface PostResult {
-  readonly status: number;
-  /** Milliseconds from just before the request until the response headers arrived. */
-  readonly ackMs: number;
-  readonly signalId?: string;
-  /** Why the answer is not the expected single fresh, mapped signal (undefined when it is). */
-  readonly problem?: string;
+/** The main thread's client, for the sequential phase (one request at a time). */
+const mainClient = createHttpClient(CONFIG.httpClient, CONFIG.requestTimeoutMs);
+
+/** Notes up to 5 delivery problems of a phase, then how many more there were. */
+function noteProblems(tag: string, problems: readonly string[], failures: string[]): void {
+  for (const problem of problems.slice(0, 5)) failures.push(`${tag}: ${problem}`);
+  if (problems.length > 5) failures.push(`${tag}: … and ${problems.length - 5} more delivery problems`);
 }
 
-interface ReceiptBody {
-  accepted?: { signalId?: unknown; duplicate?: unknown; slo?: unknown; mapped?: unknown }[];
-}
-
-/** Keep-alive connections of the node:http client, as many as there are clients. */
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-
-/** POSTs a JSON body; resolves with the status, when the headers arrived (performance.now()) and the body. */
-function send(url: string, body: string): Promise<{ status: number; headersAt: number; text: string }> {
-  if (CONFIG.httpClient === 'fetch') {
-    return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(CONFIG.requestTimeoutMs) }).then(async (res) => {
-      const headersAt = performance.now();
-      return { status: res.status, headersAt, text: await res.text() };
-    });
-  }
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, timeout: CONFIG.requestTimeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const headersAt = performance.now();
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headersAt, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${CONFIG.requestTimeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
+/** The signal ids of a run of the load generator, each with its absolute POST time (the first one if an id came twice). */
+function postedAtById(run: LoadRun): Map<string, number> {
+  const postedAt = new Map<string, number>();
+  run.signalIds.forEach((id, i) => {
+    if (!postedAt.has(id)) postedAt.set(id, run.postedAt[i] ?? Number.NaN);
   });
-}
-
-/** POSTs one delivery; `t0` is taken just before the request is made. */
-async function postDelivery(url: string, body: string, t0: number): Promise<PostResult> {
-  const res = await send(url, body);
-  const ackMs = res.headersAt - t0;
-  const text = res.text;
-  if (res.status !== 202) return { status: res.status, ackMs, problem: `HTTP ${res.status}: ${text.slice(0, 300)}` };
-  let parsed: ReceiptBody;
-  try {
-    parsed = JSON.parse(text) as ReceiptBody;
-  } catch {
-    return { status: res.status, ackMs, problem: `202 with a body that is not JSON: ${text.slice(0, 300)}` };
-  }
-  const accepted = parsed.accepted ?? [];
-  const first = accepted[0];
-  if (accepted.length !== 1 || first === undefined || typeof first.signalId !== 'string') {
-    return { status: res.status, ackMs, problem: `202 without exactly one accepted signal: ${text.slice(0, 300)}` };
-  }
-  const signalId = first.signalId;
-  if (first.duplicate !== false) return { status: res.status, ackMs, signalId, problem: `signal ${signalId} was taken for a duplicate` };
-  if (first.slo !== EXPECTED_SLO || first.mapped !== true) {
-    return { status: res.status, ackMs, signalId, problem: `signal ${signalId} mapped to ${String(first.slo)} (mapped=${String(first.mapped)}), expected ${EXPECTED_SLO}` };
-  }
-  return { status: res.status, ackMs, signalId };
+  return postedAt;
 }
 
 // ---------------------------------------------------------------------------
@@ -306,7 +283,7 @@ async function sequentialPhase(url: string, tracker: RecordTracker, failures: st
     const t0 = performance.now();
     let result: PostResult;
     try {
-      result = await postDelivery(url, body, t0);
+      result = await postDelivery(mainClient, url, body, t0);
     } catch (error) {
       failures.push(`sequential POST failed: ${(error as Error).message}`);
       return undefined;
@@ -342,6 +319,57 @@ async function sequentialPhase(url: string, tracker: RecordTracker, failures: st
   return { deliveries: recorded.length, warmup: CONFIG.warmup, recorded: summarize(recorded), accepted202: summarize(acks), durationMs };
 }
 
+interface LoadWarmupResult {
+  readonly clients: number;
+  readonly durationMs: number;
+  /** From the first POST until the last answer. */
+  readonly postingMs: number;
+  readonly posted: number;
+  readonly accepted: number;
+  /** From the last answer until the last accepted signal was recorded (0 if all were recorded by then). */
+  readonly tailMs: number;
+  readonly lost: number;
+}
+
+/**
+ * Warm-up under load: the load generator posts with the largest client count for
+ * `BENCH_LOAD_WARMUP_MS`. Not measured, but checked like the other phases, and drained:
+ * every accepted signal is recorded before it returns.
+ */
+async function loadWarmupPhase(url: string, tracker: RecordTracker, generator: LoadGenerator, clients: number, failures: string[]): Promise<LoadWarmupResult> {
+  const run = await generator.run(url, clients, { durationMs: CONFIG.loadWarmupMs });
+  const ids = [...postedAtById(run).keys()];
+  const { unrecorded, notOpened } = await tracker.drain(ids, CONFIG.drainTimeoutMs);
+  const lastRecorded = ids.reduce((latest, id) => Math.max(latest, toAbsolute(tracker.recordedAt.get(id) ?? Number.NEGATIVE_INFINITY)), run.answeredAt);
+  noteRunFailures('load warm-up', run, ids, unrecorded, notOpened, tracker, failures);
+  return {
+    clients,
+    durationMs: CONFIG.loadWarmupMs,
+    postingMs: run.answeredAt - run.startedAt,
+    posted: run.posted,
+    accepted: ids.length,
+    tailMs: lastRecorded - run.answeredAt,
+    lost: unrecorded.length,
+  };
+}
+
+/** Notes what went wrong in a run of the load generator: delivery problems, failed executions, signals never recorded or that opened no incident. */
+function noteRunFailures(
+  tag: string,
+  run: LoadRun,
+  ids: readonly string[],
+  unrecorded: readonly string[],
+  notOpened: readonly string[],
+  tracker: RecordTracker,
+  failures: string[],
+): void {
+  noteProblems(tag, run.problems, failures);
+  const failedExecutions = ids.filter((id) => tracker.failed.has(id));
+  for (const id of failedExecutions.slice(0, 5)) failures.push(`${tag}: respond ${id} failed: ${tracker.failed.get(id) ?? ''}`);
+  if (unrecorded.length > 0) failures.push(`${tag}: ${unrecorded.length} of ${ids.length} accepted signals were never recorded (within ${CONFIG.drainTimeoutMs} ms), e.g. ${unrecorded.slice(0, 3).join(', ')}`);
+  if (notOpened.length > 0) failures.push(`${tag}: ${notOpened.length} recorded signals did not open their own incident, e.g. ${notOpened.slice(0, 3).join(', ')}`);
+}
+
 interface SustainedResult {
   readonly clients: number;
   readonly durationMs: number;
@@ -362,87 +390,66 @@ interface SustainedResult {
   /** From the last answer until the last accepted signal was recorded (0 if all were recorded by then). */
   readonly tailMs: number;
   readonly lost: number;
-  /** Process CPU (user + system) from the first POST until the last signal was recorded, per accepted delivery. */
+  /** Process CPU (user + system, every thread: the load generator's included) from the first POST until the last signal was recorded, per accepted delivery. */
   readonly cpuMsPerDelivery: number;
+  /** The load generator thread's share of it; null where `/proc` is not there. */
+  readonly loadGeneratorCpuMsPerDelivery: number | null;
   /** Event-loop utilisation (0..1) of the main thread while posting: 1 means it never waited for I/O. */
   readonly eventLoopUtilization: number;
+  /** Event-loop utilisation (0..1) of the load generator while posting. */
+  readonly loadGeneratorLoopUtilization: number;
 }
 
-async function sustainedPhase(url: string, tracker: RecordTracker, clients: number, failures: string[]): Promise<SustainedResult> {
+async function sustainedPhase(url: string, tracker: RecordTracker, generator: LoadGenerator, clients: number, failures: string[]): Promise<SustainedResult> {
   const seconds = Math.ceil(CONFIG.durationMs / 1000);
-  const perSecond = new Array<number>(seconds).fill(0);
-  const postedAt = new Map<string, number>();
-  const acks: number[] = [];
-  const problems: string[] = [];
-  let posted = 0;
-  let refused = 0;
-  let errors = 0;
   const cpuBefore = process.cpuUsage();
+  const generatorCpuBefore = generator.threadId === undefined ? undefined : threadCpuMs(generator.threadId);
   const eluBefore = performance.eventLoopUtilization();
-  const started = performance.now();
-  const deadline = started + CONFIG.durationMs;
-
-  const client = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      const body = nextDelivery();
-      const t0 = performance.now();
-      posted += 1;
-      let result: PostResult;
-      try {
-        result = await postDelivery(url, body, t0);
-      } catch (error) {
-        errors += 1;
-        problems.push(`POST failed: ${(error as Error).message}`);
-        continue;
-      }
-      if (result.status !== 202) refused += 1;
-      if (result.problem !== undefined) problems.push(result.problem);
-      if (result.status === 202 && result.signalId !== undefined) {
-        postedAt.set(result.signalId, t0);
-        acks.push(result.ackMs);
-        const second = Math.floor((t0 + result.ackMs - started) / 1000);
-        if (second < seconds) perSecond[second] = (perSecond[second] ?? 0) + 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, () => client()));
-  const answeredAll = performance.now();
-  const postingMs = answeredAll - started;
+  const run = await generator.run(url, clients, { durationMs: CONFIG.durationMs });
   const elu = performance.eventLoopUtilization(eluBefore);
+  const postingMs = run.answeredAt - run.startedAt;
 
+  // Absolute times throughout: the load generator's stamps are its timeOrigin + now(), the tracker's this thread's now().
+  const perSecond = new Array<number>(seconds).fill(0);
+  run.postedAt.forEach((t0, i) => {
+    const second = Math.floor((t0 + (run.ackMs[i] ?? 0) - run.startedAt) / 1000);
+    if (second < seconds) perSecond[second] = (perSecond[second] ?? 0) + 1;
+  });
+  const postedAt = postedAtById(run);
   const ids = [...postedAt.keys()];
   const { unrecorded, notOpened } = await tracker.drain(ids, CONFIG.drainTimeoutMs);
-  const recordedTimes = ids.map((id) => ({ id, at: tracker.recordedAt.get(id) })).filter((r): r is { id: string; at: number } => r.at !== undefined);
-  const lastRecorded = recordedTimes.reduce((latest, r) => Math.max(latest, r.at), answeredAll);
+  const recordedTimes = ids
+    .map((id) => ({ id, at: tracker.recordedAt.get(id) }))
+    .filter((r): r is { id: string; at: number } => r.at !== undefined)
+    .map((r) => ({ id: r.id, at: toAbsolute(r.at) }));
+  const lastRecorded = recordedTimes.reduce((latest, r) => Math.max(latest, r.at), run.answeredAt);
   const recordedLatencies = recordedTimes.map((r) => r.at - (postedAt.get(r.id) ?? r.at));
   const cpu = process.cpuUsage(cpuBefore);
+  const generatorCpuAfter = generator.threadId === undefined ? undefined : threadCpuMs(generator.threadId);
 
-  const tag = `sustained C=${clients}`;
-  for (const problem of problems.slice(0, 5)) failures.push(`${tag}: ${problem}`);
-  if (problems.length > 5) failures.push(`${tag}: … and ${problems.length - 5} more delivery problems`);
-  const failedExecutions = ids.filter((id) => tracker.failed.has(id));
-  for (const id of failedExecutions.slice(0, 5)) failures.push(`${tag}: respond ${id} failed: ${tracker.failed.get(id) ?? ''}`);
-  if (unrecorded.length > 0) failures.push(`${tag}: ${unrecorded.length} of ${ids.length} accepted signals were never recorded (within ${CONFIG.drainTimeoutMs} ms), e.g. ${unrecorded.slice(0, 3).join(', ')}`);
-  if (notOpened.length > 0) failures.push(`${tag}: ${notOpened.length} recorded signals did not open their own incident, e.g. ${notOpened.slice(0, 3).join(', ')}`);
+  noteRunFailures(`sustained C=${clients}`, run, ids, unrecorded, notOpened, tracker, failures);
 
+  const per = (value: number): number => (ids.length === 0 ? 0 : value / ids.length);
   return {
     clients,
     durationMs: CONFIG.durationMs,
     postingMs,
-    posted,
+    posted: run.posted,
     accepted: ids.length,
-    refused,
-    errors,
+    refused: run.refused,
+    errors: run.errors,
     deliveriesPerSecond: ids.length / (postingMs / 1000),
     perSecond,
-    accepted202: acks.length > 0 ? summarize(acks) : null,
+    accepted202: run.ackMs.length > 0 ? summarize(run.ackMs) : null,
     recorded: recordedLatencies.length > 0 ? summarize(recordedLatencies) : null,
     recordedCount: recordedTimes.length,
     openedCount: ids.filter((id) => tracker.opened.has(id)).length,
-    tailMs: lastRecorded - answeredAll,
+    tailMs: lastRecorded - run.answeredAt,
     lost: unrecorded.length,
-    cpuMsPerDelivery: ids.length === 0 ? 0 : (cpu.user + cpu.system) / 1000 / ids.length,
+    cpuMsPerDelivery: per((cpu.user + cpu.system) / 1000),
+    loadGeneratorCpuMsPerDelivery: generatorCpuBefore === undefined || generatorCpuAfter === undefined ? null : per(generatorCpuAfter - generatorCpuBefore),
     eventLoopUtilization: elu.utilization,
+    loadGeneratorLoopUtilization: run.loopUtilization,
   };
 }
 
@@ -460,6 +467,7 @@ function row(cells: readonly string[]): string {
 function printReport(
   page: PageResult | undefined,
   sequential: SequentialResult,
+  loadWarmup: LoadWarmupResult | undefined,
   sustained: readonly SustainedResult[],
   fixed: FixedLoadResult | undefined,
   memory: { startRssMb: number; peakRssMb: number; endRssMb: number },
@@ -470,7 +478,7 @@ function printReport(
   const lines: string[] = [];
   const seq = sequential;
   lines.push('');
-  lines.push(`Firebreak alert intake — embedded target (dynalite on disk, HTTP on 127.0.0.1), node ${process.version}, ${os.cpus().length} CPUs, bench client ${CONFIG.httpClient}`);
+  lines.push(`Firebreak alert intake — embedded target (dynalite on disk, HTTP on 127.0.0.1), node ${process.version}, ${os.cpus().length} CPUs, bench client ${CONFIG.httpClient} (load generator: worker thread)`);
   lines.push(row(['metric', 'value', 'target', 'met']));
   lines.push(row(['-'.repeat(36), '-'.repeat(34), '-'.repeat(12), '---']));
   if (page !== undefined) lines.push(...pageRows(page));
@@ -478,19 +486,28 @@ function printReport(
   lines.push(row(['', `p99 ${ms(seq.recorded.p99)}  max ${ms(seq.recorded.max)}`, `p99 ≤ ${TARGETS.recordedP99Ms} ms`, yesNo(seq.recorded.p99 <= TARGETS.recordedP99Ms)]));
   lines.push(row(['POST → 202, same deliveries', `p50 ${ms(seq.accepted202.p50)}  p90 ${ms(seq.accepted202.p90)}`, '', '']));
   lines.push(row(['', `p99 ${ms(seq.accepted202.p99)}  max ${ms(seq.accepted202.max)}`, '', '']));
+  if (loadWarmup !== undefined) {
+    const w = loadWarmup;
+    lines.push(row([`load warm-up C=${w.clients}, ${w.durationMs / 1000} s`, `${w.accepted} deliveries in ${(w.postingMs / 1000).toFixed(1)} s (not measured)`, '', '']));
+    lines.push(row(['  recorded / accepted', `${w.accepted - w.lost} / ${w.accepted} (posted: ${w.posted})`, 'all', yesNo(w.lost === 0 && w.accepted === w.posted)]));
+  }
   for (const s of sustained) {
     lines.push(row([`sustained C=${s.clients}, ${s.durationMs / 1000} s`, `${s.deliveriesPerSecond.toFixed(0)} deliveries/s (${s.accepted} × 202)`, `≥ ${TARGETS.deliveriesPerSecond}/s`, yesNo(s.deliveriesPerSecond >= TARGETS.deliveriesPerSecond)]));
     lines.push(row(['  202s per second', s.perSecond.join(' '), '', '']));
     if (s.accepted202 !== null) lines.push(row(['  POST → 202', `p50 ${ms(s.accepted202.p50)}  p99 ${ms(s.accepted202.p99)}`, '', '']));
     if (s.recorded !== null) lines.push(row(['  POST → recorded (under load)', `p50 ${ms(s.recorded.p50)}  p99 ${ms(s.recorded.p99)}`, '', '']));
     lines.push(row(['  tail until all recorded', ms(s.tailMs), '', '']));
-    lines.push(row(['  CPU per delivery, loop utilisation', `${ms(s.cpuMsPerDelivery)}, ${(s.eventLoopUtilization * 100).toFixed(0)} %`, '', '']));
+    lines.push(row(['  CPU per delivery, loop utilisation', `${ms(s.cpuMsPerDelivery)} (all threads), main loop ${(s.eventLoopUtilization * 100).toFixed(0)} %`, '', '']));
+    const generatorCpu = s.loadGeneratorCpuMsPerDelivery === null ? '' : `${ms(s.loadGeneratorCpuMsPerDelivery)} of that CPU, `;
+    lines.push(row(['  load generator (worker thread)', `${generatorCpu}its loop ${(s.loadGeneratorLoopUtilization * 100).toFixed(0)} %`, '', '']));
     lines.push(row(['  recorded / accepted', `${s.recordedCount} / ${s.accepted} (non-202: ${s.refused}, errors: ${s.errors})`, 'all', yesNo(s.lost === 0 && s.refused === 0 && s.errors === 0)]));
   }
   if (fixed !== undefined) {
     const f = fixed;
     const main = f.mainThreadCpuMsPerDelivery === null ? '' : ` (event loop ${ms(f.mainThreadCpuMsPerDelivery)})`;
     lines.push(row([`fixed load, ${f.deliveries} × ${f.clients} clients`, `CPU ${ms(f.cpuMsPerDelivery)}/delivery${main}`, '', '']));
+    const byThread = Object.entries(f.cpuMsPerDeliveryByThread);
+    if (byThread.length > 0) lines.push(row(['  CPU by thread', byThread.map(([kind, value]) => `${kind} ${value.toFixed(2)}`).join(', '), '', '']));
     lines.push(row(['  API calls per delivery', `DynamoDB ${f.requestsPerDelivery.dynamodb.toFixed(2)}, Step Functions ${f.requestsPerDelivery.stepFunctions.toFixed(2)}`, '', '']));
     lines.push(row(['  deliveries/s (depends on the machine)', `${f.deliveriesPerSecond.toFixed(0)} (${f.accepted} in ${(f.wallMs / 1000).toFixed(1)} s)`, '', '']));
   }
@@ -574,6 +591,7 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   const startWarnings: string[] = [];
   let target: EmbeddedTarget | undefined;
+  let generator: LoadGenerator | undefined;
   try {
     for (let attempt = 1; target === undefined; attempt += 1) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'firebreak-bench-'));
@@ -612,10 +630,24 @@ async function main(): Promise<number> {
     process.stdout.write(`sequential: ${CONFIG.warmup} warm-up + ${CONFIG.sequential} deliveries …\n`);
     const sequential = await sequentialPhase(url, tracker, failures);
 
+    const load = await LoadGenerator.start({ httpClient: CONFIG.httpClient, requestTimeoutMs: CONFIG.requestTimeoutMs, firstDelivery: LOAD_GENERATOR_FIRST_DELIVERY });
+    generator = load;
+    const clockNote = Math.abs(load.clockOffsetMs) > 1 ? ` (WARN: its absolute clock is ${load.clockOffsetMs.toFixed(3)} ms off the main thread's)` : '';
+    process.stdout.write(`load generator: worker thread${load.threadId === undefined ? '' : ` ${load.threadId}`}, ${CONFIG.httpClient} client${clockNote}\n`);
+
+    let loadWarmup: LoadWarmupResult | undefined;
+    if (CONFIG.loadWarmupMs > 0) {
+      const clients = Math.max(...CONFIG.clients);
+      process.stdout.write(`load warm-up: ${clients} clients for ${CONFIG.loadWarmupMs / 1000} s (not measured) …\n`);
+      loadWarmup = await loadWarmupPhase(url, tracker, load, clients, failures);
+      const w = loadWarmup;
+      process.stdout.write(`load warm-up: ${w.accepted} deliveries in ${(w.postingMs / 1000).toFixed(1)} s (${w.clients} clients; ${w.lost === 0 ? 'all' : `${w.accepted - w.lost} of them`} recorded ${Math.round(w.tailMs)} ms after the last answer)\n`);
+    }
+
     const sustained: SustainedResult[] = [];
     for (const clients of CONFIG.clients) {
       process.stdout.write(`sustained: ${clients} clients for ${CONFIG.durationMs / 1000} s …\n`);
-      sustained.push(await sustainedPhase(url, tracker, clients, failures));
+      sustained.push(await sustainedPhase(url, tracker, load, clients, failures));
     }
 
     let fixed: FixedLoadResult | undefined;
@@ -623,18 +655,14 @@ async function main(): Promise<number> {
       process.stdout.write(`fixed load: ${CONFIG.fixedDeliveries} deliveries by ${CONFIG.fixedClients} clients …\n`);
       fixed = await fixedLoadPhase(
         {
-          post: async () => {
-            try {
-              const result = await postDelivery(url, nextDelivery(), performance.now());
-              if (result.problem !== undefined) failures.push(`fixed load: ${result.problem}`);
-              return result.problem === undefined ? result.signalId : undefined;
-            } catch (error) {
-              failures.push(`fixed load: POST failed: ${(error as Error).message}`);
-              return undefined;
-            }
+          run: async (deliveries, clients) => {
+            const run = await load.run(url, clients, { deliveries });
+            noteProblems('fixed load', run.problems, failures);
+            return [...postedAtById(run).keys()];
           },
           drain: async (ids) => (await tracker.drain(ids, CONFIG.drainTimeoutMs)).unrecorded,
           endpoints: { dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB, stepFunctions: process.env.AWS_ENDPOINT_URL_SFN },
+          loadGeneratorThreadId: load.threadId,
         },
         CONFIG.fixedDeliveries,
         CONFIG.fixedClients,
@@ -694,6 +722,23 @@ async function main(): Promise<number> {
         postToRecordedMs: roundSummary(sequential.recorded),
         postTo202Ms: roundSummary(sequential.accepted202),
       },
+      loadGenerator: {
+        how: 'a worker thread of this process (bench/load-client.worker.ts) runs the keep-alive clients of the warm-up under load, sustained and fixed-load phases; results come back in batches every 100 ms; times cross threads as performance.timeOrigin + performance.now()',
+        threadId: load.threadId ?? null,
+        clockOffsetMs: round(load.clockOffsetMs, 4),
+      },
+      loadWarmup:
+        loadWarmup === undefined
+          ? null
+          : {
+              clients: loadWarmup.clients,
+              durationMs: loadWarmup.durationMs,
+              postingMs: round(loadWarmup.postingMs),
+              posted: loadWarmup.posted,
+              accepted: loadWarmup.accepted,
+              tailUntilAllRecordedMs: round(loadWarmup.tailMs),
+              lost: loadWarmup.lost,
+            },
       sustained: sustained.map((s) => ({
         clients: s.clients,
         durationMs: s.durationMs,
@@ -711,19 +756,22 @@ async function main(): Promise<number> {
         tailUntilAllRecordedMs: round(s.tailMs),
         lost: s.lost,
         cpuMsPerDelivery: round(s.cpuMsPerDelivery),
+        loadGeneratorCpuMsPerDelivery: s.loadGeneratorCpuMsPerDelivery === null ? null : round(s.loadGeneratorCpuMsPerDelivery),
         eventLoopUtilization: round(s.eventLoopUtilization, 3),
+        loadGeneratorLoopUtilization: round(s.loadGeneratorLoopUtilization, 3),
       })),
       fixedLoad:
         fixed === undefined
           ? null
           : {
-              how: 'a set number of deliveries by keep-alive clients; from the first POST until every accepted signal was recorded: process.cpuUsage (all threads, the bench client included), /proc/self/task/<pid>/stat of the event-loop thread, API calls by host from the in-process transport diagnostics channel and http.client.request.start (other = the bench client itself when it uses node:http)',
+              how: 'a set number of deliveries by keep-alive clients in the load generator thread; from the first POST until every accepted signal was recorded: process.cpuUsage (all threads, the load generator included), /proc/self/task/<tid>/stat of each thread, API calls by host from the in-process transport diagnostics channel and the main thread\'s http.client.request.start (the load generator\'s requests are made in its own thread and not counted)',
               deliveries: fixed.deliveries,
               clients: fixed.clients,
               accepted: fixed.accepted,
               wallMs: round(fixed.wallMs),
               cpuMsPerDelivery: round(fixed.cpuMsPerDelivery),
               mainThreadCpuMsPerDelivery: fixed.mainThreadCpuMsPerDelivery === null ? null : round(fixed.mainThreadCpuMsPerDelivery),
+              cpuMsPerDeliveryByThread: Object.fromEntries(Object.entries(fixed.cpuMsPerDeliveryByThread).map(([kind, value]) => [kind, round(value)])),
               requestsPerDelivery: {
                 dynamodb: round(fixed.requestsPerDelivery.dynamodb),
                 stepFunctions: round(fixed.requestsPerDelivery.stepFunctions),
@@ -750,10 +798,12 @@ async function main(): Promise<number> {
     };
     fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
     fs.writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-    printReport(page, sequential, sustained, fixed, memoryReport, failures, wallMs, loadAtStart);
+    printReport(page, sequential, loadWarmup, sustained, fixed, memoryReport, failures, wallMs, loadAtStart);
     return failures.length === 0 ? 0 : 1;
   } finally {
     memory.stop();
+    mainClient.close();
+    await generator?.close().catch((error: unknown) => process.stderr.write(`stopping the load generator failed: ${(error as Error).message}\n`));
     // The respond executions still sit in their real flap-hold Wait: closing the
     // target stops HTTP and DynamoDB; the process exit (in the caller) ends the timers.
     await target?.close().catch((error: unknown) => process.stderr.write(`closing the target failed: ${(error as Error).message}\n`));
