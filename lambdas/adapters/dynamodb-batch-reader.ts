@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbDocuments } from './dynamodb-documents';
 import { FirebreakError } from '../core/errors';
 
 /** The primary key of an item of the single-table design. */
@@ -50,14 +50,14 @@ const keyString = (key: ItemKey): string => `${key.PK}\u0000${key.SK}`;
  * const [signal, lock] = await Promise.all([reader.get({ PK: 'SIGNAL#s1', SK: 'SIGNAL' }), reader.get({ PK: 'KEY#k', SK: 'ACTIVE' })]);
  */
 export class DynamoDbBatchReader {
-  private static readonly shared = new WeakMap<DynamoDBDocumentClient, Map<string, DynamoDbBatchReader>>();
+  private static readonly shared = new WeakMap<DynamoDbDocuments, Map<string, DynamoDbBatchReader>>();
 
   /**
    * The reader of `tableName` through `db`, one per client and table, so that
    * every adapter built on the same client (inbox, incident store) shares its
    * batches.
    */
-  static for(db: DynamoDBDocumentClient, tableName: string): DynamoDbBatchReader {
+  static for(db: DynamoDbDocuments, tableName: string): DynamoDbBatchReader {
     let byTable = DynamoDbBatchReader.shared.get(db);
     if (byTable === undefined) {
       byTable = new Map();
@@ -77,7 +77,7 @@ export class DynamoDbBatchReader {
   private readonly maxAttempts: number;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDbDocuments,
     private readonly tableName: string,
     options: BatchReaderOptions = {},
   ) {
@@ -119,7 +119,7 @@ export class DynamoDbBatchReader {
     try {
       if (chunk.length === 1) {
         const only = chunk[0] as { key: ItemKey };
-        const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: only.key, ConsistentRead: true }));
+        const out = await this.db.get({ TableName: this.tableName, Key: only.key, ConsistentRead: true });
         settle(keyString(only.key), out.Item);
         return;
       }
@@ -127,7 +127,7 @@ export class DynamoDbBatchReader {
       for (let attempt = 1; keys.length > 0; attempt += 1) {
         if (attempt > this.maxAttempts) throw new BatchReadIncompleteError(keys, this.maxAttempts);
         if (attempt > 1) await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        const out = await this.db.batchGet({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } });
         for (const item of out.Responses?.[this.tableName] ?? []) settle(keyString({ PK: String(item.PK), SK: String(item.SK) }), item);
         const unprocessed = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []).map((k) => ({ PK: String(k.PK), SK: String(k.SK) }));
         const left = new Set(unprocessed.map(keyString));

@@ -1,4 +1,4 @@
-import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbDocuments } from './dynamodb-documents';
 import { FirebreakError } from '../core/errors';
 
 /** BatchWriteItem kept answering some items as unprocessed (throttling) after every retry. */
@@ -44,10 +44,10 @@ const itemId = (item: Record<string, unknown>): string => `${String(item.PK)}\u0
  * await DynamoDbBatchWriter.for(db, tableName).put({ PK: 'SIGNAL#s1', SK: 'SIGNAL', state: 'processed' });
  */
 export class DynamoDbBatchWriter {
-  private static readonly shared = new WeakMap<DynamoDBDocumentClient, Map<string, DynamoDbBatchWriter>>();
+  private static readonly shared = new WeakMap<DynamoDbDocuments, Map<string, DynamoDbBatchWriter>>();
 
   /** The writer of `tableName` through `db`, one per client and table, so that its batches are shared. */
-  static for(db: DynamoDBDocumentClient, tableName: string): DynamoDbBatchWriter {
+  static for(db: DynamoDbDocuments, tableName: string): DynamoDbBatchWriter {
     let byTable = DynamoDbBatchWriter.shared.get(db);
     if (byTable === undefined) {
       byTable = new Map();
@@ -67,7 +67,7 @@ export class DynamoDbBatchWriter {
   private readonly maxAttempts: number;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDbDocuments,
     private readonly tableName: string,
     options: BatchWriterOptions = {},
   ) {
@@ -104,7 +104,7 @@ export class DynamoDbBatchWriter {
     try {
       if (batch.length === 1) {
         const only = batch[0] as PendingPut;
-        await this.db.send(new PutCommand({ TableName: this.tableName, Item: only.item }));
+        await this.db.put({ TableName: this.tableName, Item: only.item });
         only.resolve();
         return;
       }
@@ -112,7 +112,7 @@ export class DynamoDbBatchWriter {
       for (let attempt = 1; requests.length > 0; attempt += 1) {
         if (attempt > this.maxAttempts) throw new BatchWriteIncompleteError(requests.length, this.maxAttempts);
         if (attempt > 1) await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        const out = await this.db.batchWrite({ RequestItems: { [this.tableName]: requests } });
         const unprocessed = (out.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) => (r.PutRequest?.Item === undefined ? [] : [{ PutRequest: { Item: r.PutRequest.Item } }]));
         const left = new Set(unprocessed.map((r) => itemId(r.PutRequest.Item)));
         for (const [id, put] of waiting) {

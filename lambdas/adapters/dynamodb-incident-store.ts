@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbDocuments, QueryInput } from './dynamodb-documents';
 import { IncidentVersionConflictError } from '../core/errors';
 import { IncidentSchema, TimelineEntrySchema, isActive, type Incident, type TimelineEntry } from '../core/incident';
 import type { AlertRef, CreateIncidentResult, IncidentStore } from '../core/ports';
@@ -41,7 +41,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   private readonly reader: DynamoDbBatchReader;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDbDocuments,
     private readonly tableName: string,
   ) {
     this.reader = DynamoDbBatchReader.for(db, tableName);
@@ -72,7 +72,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     }
     try {
       const item = { ...this.incidentItem(incident), ...(entries.length === 0 ? {} : { openingEntries: entries }) };
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }));
+      await this.db.put({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)' });
       return { created: true, incident };
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
@@ -87,23 +87,21 @@ export class DynamoDbIncidentStore implements IncidentStore {
     const active = isActive(next);
     try {
       // An update, not a put: the item keeps its opening timeline entries.
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: incidentPk(next.id), SK: 'META' },
-          UpdateExpression: `SET #version = :version, #doc = :doc, GSI2PK = :week, GSI2SK = :sortKey${active ? ', GSI1PK = :active, GSI1SK = :sortKey' : ' REMOVE GSI1PK, GSI1SK'}`,
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version', '#doc': 'doc' },
-          ExpressionAttributeValues: {
-            ':version': next.version,
-            ':doc': next,
-            ':week': `WEEK#${next.week}`,
-            ':sortKey': sortKey,
-            ':expected': next.version - 1,
-            ...(active ? { ':active': ACTIVE_INDEX_PK } : {}),
-          },
-        }),
-      );
+      await this.db.update({
+        TableName: this.tableName,
+        Key: { PK: incidentPk(next.id), SK: 'META' },
+        UpdateExpression: `SET #version = :version, #doc = :doc, GSI2PK = :week, GSI2SK = :sortKey${active ? ', GSI1PK = :active, GSI1SK = :sortKey' : ' REMOVE GSI1PK, GSI1SK'}`,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version', '#doc': 'doc' },
+        ExpressionAttributeValues: {
+          ':version': next.version,
+          ':doc': next,
+          ':week': `WEEK#${next.week}`,
+          ':sortKey': sortKey,
+          ':expected': next.version - 1,
+          ...(active ? { ':active': ACTIVE_INDEX_PK } : {}),
+        },
+      });
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new IncidentVersionConflictError(next.id, { cause: error });
       throw storeError('PutItem', error);
@@ -115,13 +113,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
     await Promise.all(
       entries.map(async (entry) => {
         try {
-          await this.db.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: { PK: incidentPk(entry.incidentId), SK: `TL#${entry.id}`, entry },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            }),
-          );
+          await this.db.put({
+            TableName: this.tableName,
+            Item: { PK: incidentPk(entry.incidentId), SK: `TL#${entry.id}`, entry },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          });
         } catch (error) {
           // An entry with this id exists: the write is a retry, and the timeline stays append-only.
           if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
@@ -174,14 +170,12 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   async noteAlertResolved(alert: AlertRef, endsAt: string, signalId: string): Promise<void> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { PK: alertPk(alert), SK: 'RESOLVED', endsAt, signalId },
-          ConditionExpression: 'attribute_not_exists(PK) OR endsAt <= :endsAt',
-          ExpressionAttributeValues: { ':endsAt': endsAt },
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { PK: alertPk(alert), SK: 'RESOLVED', endsAt, signalId },
+        ConditionExpression: 'attribute_not_exists(PK) OR endsAt <= :endsAt',
+        ExpressionAttributeValues: { ':endsAt': endsAt },
+      });
     } catch (error) {
       // A later resolution of the same alert is recorded already: keep it.
       if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
@@ -194,7 +188,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async linkChannel(channelId: string, incidentId: string): Promise<void> {
-    await this.call('PutItem', () => this.db.send(new PutCommand({ TableName: this.tableName, Item: { PK: `CHANNEL#${channelId}`, SK: 'INCIDENT', incidentId } })));
+    await this.call('PutItem', () => this.db.put({ TableName: this.tableName, Item: { PK: `CHANNEL#${channelId}`, SK: 'INCIDENT', incidentId } }));
   }
 
   async findByChannel(channelId: string): Promise<Incident | undefined> {
@@ -218,13 +212,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
   /** Takes the key lock for the incident; returns the id of the incident that holds it. */
   private async acquireLock(incident: Incident): Promise<string> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { PK: keyLockPk(incident.key), SK: 'ACTIVE', incidentId: incident.id },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { PK: keyLockPk(incident.key), SK: 'ACTIVE', incidentId: incident.id },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      });
       return incident.id;
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw storeError('PutItem', error);
@@ -242,25 +234,23 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   private async releaseLock(incident: Incident): Promise<void> {
     try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { PK: keyLockPk(incident.key), SK: 'ACTIVE' },
-          ConditionExpression: 'incidentId = :id',
-          ExpressionAttributeValues: { ':id': incident.id },
-        }),
-      );
+      await this.db.delete({
+        TableName: this.tableName,
+        Key: { PK: keyLockPk(incident.key), SK: 'ACTIVE' },
+        ConditionExpression: 'incidentId = :id',
+        ExpressionAttributeValues: { ':id': incident.id },
+      });
     } catch (error) {
       // Held by a newer incident of the same key (or already gone): nothing of ours to free.
       if (!isConditionalCheckFailure(error)) throw storeError('DeleteItem', error);
     }
   }
 
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): Promise<Record<string, unknown>[]> {
+  private async queryAll(input: Omit<QueryInput, 'TableName'>): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.call('Query', () => this.db.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey })));
+      const page = await this.call('Query', () => this.db.query({ ...input, TableName: this.tableName, ExclusiveStartKey }));
       items.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey !== undefined);

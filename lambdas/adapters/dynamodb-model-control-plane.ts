@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbDocuments } from './dynamodb-documents';
 import { toInputIssues } from '../core/alerts/zod-issues';
 import { FirebreakError, InvalidInputError } from '../core/errors';
 import {
@@ -111,13 +111,13 @@ const LOCK_SK = 'CONTROL_LOCK';
  */
 export class DynamoDbModelControlPlane implements ModelControlPlane {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDbDocuments,
     private readonly tableName: string,
     private readonly clock: Clock = systemClock,
   ) {}
 
   async get(model: string): Promise<ModelControlState | undefined> {
-    const out = await this.call('GetItem', () => this.db.send(new GetCommand({ TableName: this.tableName, Key: { PK: modelPk(model), SK: CONTROL_SK }, ConsistentRead: true })));
+    const out = await this.call('GetItem', () => this.db.get({ TableName: this.tableName, Key: { PK: modelPk(model), SK: CONTROL_SK }, ConsistentRead: true }));
     if (out.Item === undefined) return undefined;
     return parseStoredControlState('DynamoDB', `GetItem ${modelPk(model)}/${CONTROL_SK}`, out.Item.doc);
   }
@@ -128,14 +128,12 @@ export class DynamoDbModelControlPlane implements ModelControlPlane {
     if (before === undefined || before.revision !== expectedRevision) throw new ControlPlaneConflictError(model);
     const after = applyControlPatch(before, patch, by, this.clock.now());
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { PK: modelPk(model), SK: CONTROL_SK, revision: after.revision, doc: after },
-          ConditionExpression: 'revision = :expected',
-          ExpressionAttributeValues: { ':expected': expectedRevision },
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { PK: modelPk(model), SK: CONTROL_SK, revision: after.revision, doc: after },
+        ConditionExpression: 'revision = :expected',
+        ExpressionAttributeValues: { ':expected': expectedRevision },
+      });
     } catch (error) {
       if (isConditionalCheckFailure(error)) throw new ControlPlaneConflictError(model, { cause: error });
       throw controlBackendError('DynamoDB', 'PutItem', error);
@@ -154,13 +152,11 @@ export class DynamoDbModelControlPlane implements ModelControlPlane {
   async seed(state: ModelControlState): Promise<SeedResult> {
     const valid = validateSeedState(state);
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { PK: modelPk(valid.model), SK: CONTROL_SK, revision: valid.revision, doc: valid },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { PK: modelPk(valid.model), SK: CONTROL_SK, revision: valid.revision, doc: valid },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      });
       return { created: true, state: valid };
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw controlBackendError('DynamoDB', 'PutItem', error);
@@ -215,7 +211,7 @@ export class DynamoDbControlWriteLock implements ControlWriteLock {
   private readonly clock: Clock;
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDbDocuments,
     private readonly tableName: string,
     options: DynamoDbControlWriteLockOptions = {},
   ) {
@@ -228,14 +224,12 @@ export class DynamoDbControlWriteLock implements ControlWriteLock {
     const owner = randomUUID();
     const expiresAt = now + this.leaseMs;
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { PK: modelPk(model), SK: LOCK_SK, owner, expiresAt, expiresAtIso: new Date(expiresAt).toISOString() },
-          ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': now },
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { PK: modelPk(model), SK: LOCK_SK, owner, expiresAt, expiresAtIso: new Date(expiresAt).toISOString() },
+        ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': now },
+      });
     } catch (error) {
       // Held by another writer, who is about to change the revision: the caller re-reads and retries.
       if (isConditionalCheckFailure(error)) throw new ControlPlaneConflictError(model, { cause: error });
@@ -245,15 +239,13 @@ export class DynamoDbControlWriteLock implements ControlWriteLock {
       expiresAt: new Date(expiresAt),
       release: async () => {
         try {
-          await this.db.send(
-            new DeleteCommand({
-              TableName: this.tableName,
-              Key: { PK: modelPk(model), SK: LOCK_SK },
-              ConditionExpression: '#owner = :owner',
-              ExpressionAttributeNames: { '#owner': 'owner' },
-              ExpressionAttributeValues: { ':owner': owner },
-            }),
-          );
+          await this.db.delete({
+            TableName: this.tableName,
+            Key: { PK: modelPk(model), SK: LOCK_SK },
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner },
+          });
         } catch (error) {
           // Expired and taken over by another writer: that lease is not ours to free.
           if (!isConditionalCheckFailure(error)) throw controlBackendError('DynamoDB', 'DeleteItem', error);

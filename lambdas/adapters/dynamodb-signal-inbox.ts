@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbDocuments } from './dynamodb-documents';
 import type { InboxRecord, SignalInbox, SignalOutcome } from '../core/ports';
 import { SignalSchema } from '../core/signal';
 import { DynamoDbBatchReader } from './dynamodb-batch-reader';
@@ -37,7 +37,7 @@ export class DynamoDbSignalInbox implements SignalInbox {
   private readonly pendingItems = new Map<string, Record<string, unknown>>();
 
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    private readonly db: DynamoDbDocuments,
     private readonly tableName: string,
   ) {
     this.reader = DynamoDbBatchReader.for(db, tableName);
@@ -47,13 +47,11 @@ export class DynamoDbSignalInbox implements SignalInbox {
   async accept(signal: Parameters<SignalInbox['accept']>[0], receivedAt: Date): Promise<'accepted' | 'duplicate'> {
     const at = receivedAt.toISOString();
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { PK: signalPk(signal.id), SK: 'SIGNAL', signal, receivedAt: at, state: 'pending', GSI1PK: PENDING_INDEX_PK, GSI1SK: `${at}#${signal.id}` },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.db.put({
+        TableName: this.tableName,
+        Item: { PK: signalPk(signal.id), SK: 'SIGNAL', signal, receivedAt: at, state: 'pending', GSI1PK: PENDING_INDEX_PK, GSI1SK: `${at}#${signal.id}` },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      });
       return 'accepted';
     } catch (error) {
       if (isConditionalCheckFailure(error)) return 'duplicate';
@@ -89,16 +87,14 @@ export class DynamoDbSignalInbox implements SignalInbox {
       }
     }
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { PK: signalPk(signalId), SK: 'SIGNAL' },
-          UpdateExpression: `SET #state = :processed, outcome = :outcome${incidentId === undefined ? '' : ', incidentId = :incidentId'} REMOVE GSI1PK, GSI1SK`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':processed': 'processed', ':outcome': outcome, ...(incidentId === undefined ? {} : { ':incidentId': incidentId }) },
-        }),
-      );
+      await this.db.update({
+        TableName: this.tableName,
+        Key: { PK: signalPk(signalId), SK: 'SIGNAL' },
+        UpdateExpression: `SET #state = :processed, outcome = :outcome${incidentId === undefined ? '' : ', incidentId = :incidentId'} REMOVE GSI1PK, GSI1SK`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':processed': 'processed', ':outcome': outcome, ...(incidentId === undefined ? {} : { ':incidentId': incidentId }) },
+      });
     } catch (error) {
       throw storeError('UpdateItem', error);
     }
@@ -118,15 +114,13 @@ export class DynamoDbSignalInbox implements SignalInbox {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     try {
       do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'GSI1',
-            KeyConditionExpression: 'GSI1PK = :pk',
-            ExpressionAttributeValues: { ':pk': PENDING_INDEX_PK },
-            ExclusiveStartKey,
-          }),
-        );
+        const page = await this.db.query({
+          TableName: this.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': PENDING_INDEX_PK },
+          ExclusiveStartKey,
+        });
         records.push(...(page.Items ?? []).map(toRecord));
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey !== undefined);

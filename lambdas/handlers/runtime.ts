@@ -61,7 +61,7 @@ function build(): Runtime {
     store: new DynamoDbIncidentStore(db, tableName),
     inbox: new DynamoDbSignalInbox(db, tableName),
     get starter(): WorkflowStarter {
-      starter ??= new StepFunctionsWorkflowStarter(new SFNClient({ ...awsClientSettings('sfn') }), {
+      starter ??= new StepFunctionsWorkflowStarter(new SFNClient({ cacheMiddleware: true, ...awsClientSettings('sfn') }), {
         respond: process.env.RESPOND_STATE_MACHINE_ARN,
         resolve: process.env.RESOLVE_STATE_MACHINE_ARN,
         acknowledge: process.env.ACKNOWLEDGE_STATE_MACHINE_ARN,

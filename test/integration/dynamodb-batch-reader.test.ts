@@ -1,4 +1,3 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbBatchReader } from '../../lambdas/adapters/dynamodb-batch-reader';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { DynamoDbSignalInbox } from '../../lambdas/adapters/dynamodb-signal-inbox';
@@ -11,8 +10,8 @@ describe('DynamoDbBatchReader on dynalite', () => {
 
   it('answers reads asked for in the same turn with one BatchGetItem, each caller its own item', async () => {
     const { db, operations } = countingClient(tables.endpoint());
-    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } }));
-    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'B', SK: '1', value: 'b' } }));
+    await db.put({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } });
+    await db.put({ TableName: tables.tableName(), Item: { PK: 'B', SK: '1', value: 'b' } });
     operations.length = 0;
     const reader = new DynamoDbBatchReader(db, tables.tableName());
     const [a, b, missing] = await Promise.all([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: 'B', SK: '1' }), reader.get({ PK: 'C', SK: '1' })]);
@@ -25,7 +24,7 @@ describe('DynamoDbBatchReader on dynalite', () => {
 
   it('reads a key asked for twice in one turn once and gives it to both callers', async () => {
     const { db, operations } = countingClient(tables.endpoint());
-    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } }));
+    await db.put({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } });
     operations.length = 0;
     const reader = new DynamoDbBatchReader(db, tables.tableName());
     const [first, second] = await Promise.all([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: 'A', SK: '1' })]);
@@ -39,7 +38,7 @@ describe('DynamoDbBatchReader on dynalite', () => {
     const { db } = countingClient(tables.endpoint());
     const reader = new DynamoDbBatchReader(db, tables.tableName());
     for (let i = 0; i < 5; i += 1) {
-      await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', n: i } }));
+      await db.put({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', n: i } });
       const [item] = await Promise.all([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: 'other', SK: '1' })]);
       expect(item?.n).toBe(i);
     }
@@ -48,7 +47,7 @@ describe('DynamoDbBatchReader on dynalite', () => {
 
   it('fails only the caller whose key the service rejects and answers the others', async () => {
     const { db } = countingClient(tables.endpoint());
-    await db.send(new PutCommand({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } }));
+    await db.put({ TableName: tables.tableName(), Item: { PK: 'A', SK: '1', value: 'a' } });
     const reader = new DynamoDbBatchReader(db, tables.tableName());
     const [good, bad] = await Promise.allSettled([reader.get({ PK: 'A', SK: '1' }), reader.get({ PK: '', SK: '1' })]);
     expect(good).toEqual({ status: 'fulfilled', value: { PK: 'A', SK: '1', value: 'a' } });

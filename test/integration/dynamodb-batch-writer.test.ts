@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { createDocumentClient } from '../../lambdas/adapters/dynamodb-client';
 import { DynamoDbBatchWriter } from '../../lambdas/adapters/dynamodb-batch-writer';
 import { DynamoDbSignalInbox } from '../../lambdas/adapters/dynamodb-signal-inbox';
@@ -9,7 +8,7 @@ describe('DynamoDbBatchWriter on dynalite', () => {
   const tables = useLocalTables('batch-writer');
 
   const read = async (db: ReturnType<typeof createDocumentClient>, PK: string, SK: string) =>
-    (await db.send(new GetCommand({ TableName: tables.tableName(), Key: { PK, SK }, ConsistentRead: true }))).Item;
+    (await db.get({ TableName: tables.tableName(), Key: { PK, SK }, ConsistentRead: true })).Item;
 
   it('writes the puts asked for in the same turn with one BatchWriteItem and resolves each once written', async () => {
     const { db, operations } = countingClient(tables.endpoint());

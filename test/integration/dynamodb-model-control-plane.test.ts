@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-client';
 import { DynamoDbControlWriteLock, DynamoDbModelControlPlane, ModelControlBackendError } from '../../lambdas/adapters/dynamodb-model-control-plane';
 import { InvalidInputError } from '../../lambdas/core/errors';
@@ -47,7 +46,7 @@ describe('DynamoDbModelControlPlane on dynalite', () => {
   it('seeds a model and reads it back', async () => {
     expect(await plane.seed(seedState())).toEqual({ created: true, state: seedState() });
     expect(await plane.get('demo-chat')).toEqual(seedState());
-    const item = await db.send(new GetCommand({ TableName: tableName, Key: { PK: 'MODEL#demo-chat', SK: 'CONTROL' } }));
+    const item = await db.get({ TableName: tableName, Key: { PK: 'MODEL#demo-chat', SK: 'CONTROL' } });
     expect(item.Item).toMatchObject({ revision: 0, doc: seedState() });
   });
 
@@ -74,7 +73,7 @@ describe('DynamoDbModelControlPlane on dynalite', () => {
       after: seedState({ activeVersion: 'v1', safeMode: true, revision: 1, updatedAt: '2026-11-21T10:03:00.000Z', updatedBy: 'inc-20261121-5f2a9c1e' }),
     });
     expect(await plane.get('demo-chat')).toEqual(change.after);
-    const item = await db.send(new GetCommand({ TableName: tableName, Key: { PK: 'MODEL#demo-chat', SK: 'CONTROL' } }));
+    const item = await db.get({ TableName: tableName, Key: { PK: 'MODEL#demo-chat', SK: 'CONTROL' } });
     expect(item.Item!.revision).toBe(1);
   });
 
@@ -97,11 +96,10 @@ describe('DynamoDbModelControlPlane on dynalite', () => {
     // Another writer's conditional put lands after this update read revision 0.
     const racing = new DynamoDbModelControlPlane(
       {
-        send: async (command: unknown) => {
-          if (command instanceof PutCommand) {
-            await db.send(new PutCommand({ TableName: tableName, Item: { PK: 'MODEL#demo-chat', SK: 'CONTROL', revision: 1, doc: seedState({ revision: 1, humanReview: true }) } }));
-          }
-          return db.send(command as GetCommand);
+        get: (input: Parameters<typeof db.get>[0]) => db.get(input),
+        put: async (input: Parameters<typeof db.put>[0]) => {
+          await db.put({ TableName: tableName, Item: { PK: 'MODEL#demo-chat', SK: 'CONTROL', revision: 1, doc: seedState({ revision: 1, humanReview: true }) } });
+          return db.put(input);
         },
       } as unknown as typeof db,
       tableName,
@@ -136,7 +134,7 @@ describe('DynamoDbModelControlPlane on dynalite', () => {
   });
 
   it('rejects a stored document that is not a control state as a permanent ModelControlBackendError', async () => {
-    await db.send(new PutCommand({ TableName: tableName, Item: { PK: 'MODEL#demo-chat', SK: 'CONTROL', revision: 0, doc: { model: 'demo-chat' } } }));
+    await db.put({ TableName: tableName, Item: { PK: 'MODEL#demo-chat', SK: 'CONTROL', revision: 0, doc: { model: 'demo-chat' } } });
     const error = await plane.get('demo-chat').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelControlBackendError);
     expect(error).toMatchObject({ backend: 'DynamoDB', retryable: false });
@@ -174,7 +172,7 @@ describe('DynamoDbModelControlPlane on dynalite', () => {
       await lock.acquire('support-bot');
       await stale.release();
       await expect(lock.acquire('support-bot')).rejects.toBeInstanceOf(ControlPlaneConflictError);
-      const item = await db.send(new GetCommand({ TableName: tableName, Key: { PK: 'MODEL#support-bot', SK: 'CONTROL_LOCK' } }));
+      const item = await db.get({ TableName: tableName, Key: { PK: 'MODEL#support-bot', SK: 'CONTROL_LOCK' } });
       expect(item.Item!.expiresAt).toBe(Date.parse('2026-11-21T10:04:01.000Z'));
     });
 

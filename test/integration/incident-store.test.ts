@@ -2,7 +2,6 @@ import { createDocumentClient } from '../../lambdas/adapters/dynamodb-client';
 import { DynamoDbIncidentStore } from '../../lambdas/adapters/dynamodb-incident-store';
 import { DynamoDbSignalInbox } from '../../lambdas/adapters/dynamodb-signal-inbox';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { IncidentVersionConflictError } from '../../lambdas/core/errors';
 import { openIncident } from '../../lambdas/core/incident-lifecycle';
 import { confirmIncidentBreach, recordSignal } from '../../lambdas/core/record-signal';
@@ -180,8 +179,8 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     const { incident, entries } = openIncident(signal, clock.now());
     const tableName = (store as unknown as { tableName: string }).tableName;
     // The layout before opening entries moved into the incident item.
-    await raw.send(new PutCommand({ TableName: tableName, Item: { PK: `INCIDENT#${incident.id}`, SK: `TL#${entries[0]!.id}`, entry: entries[0] } }));
-    await raw.send(new PutCommand({ TableName: tableName, Item: { PK: `INCIDENT#${incident.id}`, SK: 'META', version: 1, doc: incident, GSI2PK: `WEEK#${incident.week}`, GSI2SK: `${incident.openedAt}#${incident.id}` } }));
+    await raw.put({ TableName: tableName, Item: { PK: `INCIDENT#${incident.id}`, SK: `TL#${entries[0]!.id}`, entry: entries[0] } });
+    await raw.put({ TableName: tableName, Item: { PK: `INCIDENT#${incident.id}`, SK: 'META', version: 1, doc: incident, GSI2PK: `WEEK#${incident.week}`, GSI2SK: `${incident.openedAt}#${incident.id}` } });
     expect(await store.timeline(incident.id)).toEqual(entries);
   });
 
@@ -189,7 +188,7 @@ describe('DynamoDbIncidentStore on dynalite', () => {
     const signal = makeSignal();
     const { incident } = openIncident(signal, clock.now());
     // The crash left only the lock behind.
-    await raw.send(new PutCommand({ TableName: (store as unknown as { tableName: string }).tableName, Item: { PK: 'KEY#adversarial-refusal-rate#support-bot#support-llm', SK: 'ACTIVE', incidentId: incident.id } }));
+    await raw.put({ TableName: (store as unknown as { tableName: string }).tableName, Item: { PK: 'KEY#adversarial-refusal-rate#support-bot#support-llm', SK: 'ACTIVE', incidentId: incident.id } });
     const result = await recordSignal(deps(), signal);
     expect(result).toMatchObject({ outcome: 'opened', incidentId: incident.id });
     expect(await store.get(incident.id)).toMatchObject({ status: 'open' });

@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { awsClientSettings, awsClientSettingsGeneration, useAwsClientSettings } from '../../lambdas/adapters/aws-client-settings';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-client';
 import { InProcessHttpHandler, localSigner, type LocalApiRequest } from '../../local/in-process-http-handler';
@@ -81,7 +80,7 @@ describe('aws client settings', () => {
       use({ dynamodb: { requestHandler, signer: localSigner('dynamodb', 'local') } });
       const db = createDocumentClient();
       try {
-        const { Item } = await db.send(new GetCommand({ TableName: 'incidents', Key: { PK: 'INC#1', SK: 'META' } }));
+        const { Item } = await db.get({ TableName: 'incidents', Key: { PK: 'INC#1', SK: 'META' } });
         expect(Item).toEqual({ PK: 'INC#1', SK: 'META', count: 3, tags: ['a'] });
       } finally {
         db.destroy();
@@ -98,9 +97,9 @@ describe('aws client settings', () => {
       restore();
       const standard = createDocumentClient();
       try {
-        expect(inProcess.config.requestHandler).toBe(requestHandler);
-        expect(standard.config.requestHandler).not.toBe(requestHandler);
-        expect(standard.config.requestHandler).not.toBeInstanceOf(InProcessHttpHandler);
+        expect(inProcess.client.config.requestHandler).toBe(requestHandler);
+        expect(standard.client.config.requestHandler).not.toBe(requestHandler);
+        expect(standard.client.config.requestHandler).not.toBeInstanceOf(InProcessHttpHandler);
       } finally {
         inProcess.destroy();
         standard.destroy();

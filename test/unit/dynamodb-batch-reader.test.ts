@@ -1,23 +1,23 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbDocuments } from '../../lambdas/adapters/dynamodb-documents';
 import { BatchReadIncompleteError, DynamoDbBatchReader } from '../../lambdas/adapters/dynamodb-batch-reader';
 
 type Answer = { Responses?: Record<string, Record<string, unknown>[]>; UnprocessedKeys?: Record<string, { Keys: Record<string, unknown>[] }> };
 
 /** A document client whose BatchGetItem answers come from `answers`, in order; records the keys asked for. */
-function fakeClient(answers: Answer[]): { db: DynamoDBDocumentClient; asked: string[][] } {
+function fakeClient(answers: Answer[]): { db: DynamoDbDocuments; asked: string[][] } {
   const asked: string[][] = [];
   const db = {
-    send: async (command: unknown) => {
-      if (!(command instanceof BatchGetCommand)) throw new Error(`unexpected ${String(command)}`);
-      const keys = command.input.RequestItems?.t?.Keys ?? [];
+    batchGet: async (input: BatchGetCommandInput) => {
+      const keys = input.RequestItems?.t?.Keys ?? [];
       asked.push(keys.map((k) => String(k.PK)));
       const answer = answers.shift();
       if (answer === undefined) throw new Error('no answer left');
       return answer;
     },
   };
-  // A stand-in for the SDK client: only `send` is used by the reader.
-  return { db: db as unknown as DynamoDBDocumentClient, asked };
+  // A stand-in for DynamoDB: only `batchGet` is used by the reader for more than one key.
+  return { db: db as unknown as DynamoDbDocuments, asked };
 }
 
 describe('DynamoDbBatchReader', () => {

@@ -1,22 +1,22 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDbDocuments } from '../../lambdas/adapters/dynamodb-documents';
 import { BatchWriteIncompleteError, DynamoDbBatchWriter } from '../../lambdas/adapters/dynamodb-batch-writer';
 
 type Answer = { UnprocessedItems?: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> };
 
 /** A document client whose BatchWriteItem answers come from `answers`, in order; records the items sent. */
-function fakeClient(answers: Answer[]): { db: DynamoDBDocumentClient; sent: string[][] } {
+function fakeClient(answers: Answer[]): { db: DynamoDbDocuments; sent: string[][] } {
   const sent: string[][] = [];
   const db = {
-    send: async (command: unknown) => {
-      if (!(command instanceof BatchWriteCommand)) throw new Error(`unexpected ${String(command)}`);
-      sent.push((command.input.RequestItems?.t ?? []).map((r) => String(r.PutRequest?.Item?.PK)));
+    batchWrite: async (input: BatchWriteCommandInput) => {
+      sent.push((input.RequestItems?.t ?? []).map((r) => String(r.PutRequest?.Item?.PK)));
       const answer = answers.shift();
       if (answer === undefined) throw new Error('no answer left');
       return answer;
     },
   };
-  // A stand-in for the SDK client: only `send` is used by the writer.
-  return { db: db as unknown as DynamoDBDocumentClient, sent };
+  // A stand-in for DynamoDB: only `batchWrite` is used by the writer for more than one item.
+  return { db: db as unknown as DynamoDbDocuments, sent };
 }
 
 describe('DynamoDbBatchWriter', () => {
