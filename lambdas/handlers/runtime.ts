@@ -2,6 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import * as path from 'node:path';
 import { loadPolicyFile } from '../adapters/file-policy-source';
 import { awsClientSettings, awsClientSettingsGeneration } from '../adapters/aws-client-settings';
+import { withoutSdkCallLogging } from '../adapters/aws-client-tuning';
 import { createDocumentClient } from '../adapters/dynamodb-client';
 import { DynamoDbIncidentStore } from '../adapters/dynamodb-incident-store';
 import { DynamoDbSignalInbox } from '../adapters/dynamodb-signal-inbox';
@@ -61,7 +62,7 @@ function build(): Runtime {
     store: new DynamoDbIncidentStore(db, tableName),
     inbox: new DynamoDbSignalInbox(db, tableName),
     get starter(): WorkflowStarter {
-      starter ??= new StepFunctionsWorkflowStarter(new SFNClient({ cacheMiddleware: true, ...awsClientSettings('sfn') }), {
+      starter ??= new StepFunctionsWorkflowStarter(withoutSdkCallLogging(new SFNClient({ cacheMiddleware: true, ...awsClientSettings('sfn') })), {
         respond: process.env.RESPOND_STATE_MACHINE_ARN,
         resolve: process.env.RESOLVE_STATE_MACHINE_ARN,
         acknowledge: process.env.ACKNOWLEDGE_STATE_MACHINE_ARN,
