@@ -78,14 +78,15 @@ export function threadCpuMs(threadId: string | number = process.pid): number | u
 /** CPU ms (user + system) so far of every thread of this process, by thread id (Node names them all "node"). */
 function cpuMsByThread(): Map<string, number> {
   const byThread = new Map<string, number>();
+  let tids: string[] = [];
   try {
-    for (const tid of fs.readdirSync('/proc/self/task')) {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byThread.set(tid, ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND);
-    }
+    tids = fs.readdirSync('/proc/self/task');
   } catch {
-    // No /proc (not Linux), or a thread ended while being read: report what was read.
+    // No /proc (not Linux): nothing to report.
+  }
+  for (const tid of tids) {
+    const ms = threadCpuMs(tid); // undefined when the thread ended meanwhile
+    if (ms !== undefined) byThread.set(tid, ms);
   }
   return byThread;
 }
@@ -128,8 +129,8 @@ export async function fixedLoadPhase(driver: FixedLoadDriver, deliveries: number
   diagnosticsChannel.subscribe(CLIENT_REQUEST_START, onRequest);
   diagnosticsChannel.subscribe(IN_PROCESS_REQUEST_CHANNEL, onInProcessRequest);
   const cpuBefore = process.cpuUsage();
-  const mainBefore = threadCpuMs();
   const threadsBefore = cpuMsByThread();
+  const mainBefore = threadsBefore.get(String(process.pid));
   const started = performance.now();
   try {
     ids = await driver.run(deliveries, clients);
@@ -141,8 +142,8 @@ export async function fixedLoadPhase(driver: FixedLoadDriver, deliveries: number
   }
   const wallMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
-  const mainAfter = threadCpuMs();
   const threadsAfter = cpuMsByThread();
+  const mainAfter = threadsAfter.get(String(process.pid));
   const per = (value: number): number => (ids.length === 0 ? 0 : value / ids.length);
   return {
     deliveries,
